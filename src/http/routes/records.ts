@@ -35,7 +35,7 @@ export function mp3FileName(originalName: string): string {
 }
 
 function recordUrl(ctx: Context, publicUrl: string | undefined, record: Pick<RecordRow, 'id' | 'userId'>): string {
-  const base = (publicUrl ?? ctx.origin).replace(/\/+$/, '');
+  const base = (publicUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
   return `${base}/record?id=${record.id}&user=${record.userId}`;
 }
 
