@@ -22,7 +22,19 @@ export function userRoutes(router: Router, { sql, maxNameLength }: UserRoutesDep
     if (!ctx.is('application/json')) {
       throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the body as application/json: {"name": "..."}');
     }
-    await json(ctx, next);
+    let parsed = false;
+    try {
+      await json(ctx, async () => {
+        parsed = true;
+      });
+    } catch (error) {
+      if (parsed) throw error;
+      const tooLarge = (error as { status?: number }).status === 413;
+      throw tooLarge
+        ? new HttpProblem(413, 'payload-too-large', 'Body too large', `the JSON body must be under ${MAX_JSON_BODY}`)
+        : new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the body is not valid JSON; send {"name": "..."}');
+    }
+    await next();
   }, async (ctx) => {
     const { name } = parseInput(body, ctx.request.body);
     const user = await createUser(sql, name);

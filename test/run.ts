@@ -1,0 +1,59 @@
+// `npm test`: runs every *.test.js under dist/test with uvu against a real PostgreSQL — the server named by
+// DATABASE_URL, or else an embedded one started here in a temporary directory, exactly as a fresh machine would.
+// Ends with the line "N passed, N failed" that CI reads.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.js';
+import { createLogger } from '../src/log.js';
+
+const testDir = path.dirname(fileURLToPath(import.meta.url));
+// uvu does not export its CLI; it sits beside the package's dist/ folder.
+const uvuBin = path.join(path.dirname(fileURLToPath(import.meta.resolve('uvu'))), '..', 'bin.js');
+const filter = process.argv[2] ?? '';
+
+async function main(): Promise<number> {
+  let embedded: EmbeddedPostgres | undefined;
+  let dataDir: string | undefined;
+  // Plain output when piped (CI logs), colours on a terminal.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(process.stdout.isTTY ? {} : { NO_COLOR: '1', FORCE_COLOR: '0' }) };
+  if (!env.DATABASE_URL) {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-db-'));
+    embedded = await startEmbeddedPostgres(dataDir, createLogger('warn'));
+    env.DATABASE_URL = embedded.url;
+    // Tests that start the service as a real process start it the same way: embedded, in its own DATA_DIR.
+    env.TEST_EMBEDDED_DATABASE = '1';
+  }
+  console.log(`# database: ${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}`);
+  try {
+    const child = spawn(process.execPath, [uvuBin, testDir, `${filter}.*\\.test\\.js$`], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString();
+    });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+    const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+    const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+    const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+    if (Number.isNaN(total) || Number.isNaN(passed)) {
+      console.log('0 passed, 1 failed');
+      return 1;
+    }
+    // A skipped check is not a pass.
+    const failed = total - passed + skipped;
+    console.log(`${passed} passed, ${failed} failed`);
+    return code === 0 && failed === 0 ? 0 : 1;
+  } finally {
+    await embedded?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,76 @@
+// The service assembled in-process for a test: the real app factory, real worker threads and the real database
+// named by DATABASE_URL (npm test provides one), listening on an ephemeral port.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { ConversionPool } from '../../src/audio/conversion-pool.js';
+import type { EncoderName } from '../../src/audio/mp3-encoder.js';
+import type { Sql } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/log.js';
+
+export interface TestService {
+  url: string;
+  sql: Sql;
+  spoolDir: string;
+  spooledFiles(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  encoder?: EncoderName;
+  threads?: number;
+  maxQueue?: number;
+  maxUploadBytes?: number;
+  maxNameLength?: number;
+  taskTimeoutMs?: number;
+  publicUrl?: string;
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: run the tests with `npm test`');
+  return url;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const sql = postgres(testDatabaseUrl(), { max: 10, onnotice: () => {} });
+  await migrate(sql);
+  const pool = await ConversionPool.start({
+    threads: options.threads ?? 2,
+    maxQueue: options.maxQueue ?? 8,
+    taskTimeoutMs: options.taskTimeoutMs ?? 120_000,
+  });
+  const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-spool-'));
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = buildApp({
+    sql,
+    pool,
+    log,
+    encoder: options.encoder ?? 'wasm',
+    spoolDir,
+    maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
+    maxNameLength: options.maxNameLength ?? 100,
+    publicUrl: options.publicUrl,
+    logRequests: false,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sql,
+    spoolDir,
+    spooledFiles: () => readdir(spoolDir),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.close();
+      await sql.end({ timeout: 5 });
+      await rm(spoolDir, { recursive: true, force: true });
+    },
+  };
+}
