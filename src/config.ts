@@ -50,6 +50,18 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Adds the settings of `.env` in the working directory, if there is one, to the environment; variables already set
+ * win. Lets `npm start` use the same file docker compose reads.
+ */
+export function loadDotEnv(file = '.env'): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read ${file}: ${String(error)}`);
+  }
+}
+
 /** Reads and validates the environment. Throws ConfigError naming every bad setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", as `.env` files and compose interpolation produce them.

@@ -16,6 +16,8 @@ export interface ServiceProcess {
 
 export async function startServiceProcess(env: Record<string, string | undefined>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [MAIN], {
+    // Not the repository: a developer's .env there must not leak into the test.
+    cwd: env.DATA_DIR ?? process.cwd(),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_REQUESTS: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
