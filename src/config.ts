@@ -27,6 +27,12 @@ const ConfigSchema = z.object({
   CONVERSION_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
   // Largest accepted upload; 1 GiB holds ~100 minutes of 44.1 kHz stereo 16-bit audio.
   MAX_UPLOAD_BYTES: integer(1_024, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
+  // Longest recording accepted; 3 hours covers a long interview and bounds a single task's work.
+  MAX_AUDIO_SECONDS: integer(1, 7 * 24 * 3600).default(3 * 3600),
+  // Time a client gets to send a whole request; a 1 GiB upload at 2 MB/s takes about 9 minutes.
+  REQUEST_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
+  // Largest request head; cookies and tokens fit easily, header floods do not.
+  MAX_HEADER_BYTES: integer(1_024, 1024 * 1024).default(16 * 1024),
   // Longest user name; names are free text shown back to the user.
   MAX_NAME_LENGTH: integer(1, 10_000).default(100),
   // Connections to PostgreSQL; each running conversion holds one while it streams its MP3 in.

@@ -1,5 +1,6 @@
 // Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ConversionPool } from './audio/conversion-pool.js';
@@ -43,11 +44,16 @@ async function main(): Promise<void> {
     encoder: config.ENCODER,
     spoolDir: config.spoolDir,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     maxNameLength: config.MAX_NAME_LENGTH,
     publicUrl: config.PUBLIC_URL,
     logRequests: config.LOG_REQUESTS,
   });
-  const server = app.listen(config.PORT, config.HOST);
+  const server = http.createServer(
+    { maxHeaderSize: config.MAX_HEADER_BYTES, requestTimeout: config.REQUEST_TIMEOUT_MS },
+    app.callback(),
+  );
+  server.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   log.info(

@@ -1,10 +1,11 @@
 /**
  * Why an input cannot be converted. `unsupported` means a valid file of a kind we do not handle (ADPCM, MP3 in
  * WAV, 12 channels); `invalid` means a header that contradicts itself or lacks what any WAV must have; `option`
- * means an output option that the configured encoder cannot honour for this input.
+ * means an output option that the configured encoder cannot honour for this input; `too-long` means the recording
+ * exceeds the server's duration limit.
  * Plain data so that it crosses the worker boundary unchanged.
  */
-export type AudioProblemKind = 'unsupported' | 'invalid' | 'option';
+export type AudioProblemKind = 'unsupported' | 'invalid' | 'option' | 'too-long';
 
 export interface AudioProblem {
   kind: AudioProblemKind;
@@ -32,3 +33,4 @@ export class AudioError extends Error implements AudioProblem {
 export const unsupported = (property: string, message: string) => new AudioError('unsupported', property, message);
 export const invalid = (property: string, message: string) => new AudioError('invalid', property, message);
 export const badOption = (property: string, message: string) => new AudioError('option', property, message);
+export const tooLong = (property: string, message: string) => new AudioError('too-long', property, message);

@@ -1,7 +1,7 @@
 // The conversion itself, as a plain function: WAV file in, MP3 bytes out through `sink`, chunk by chunk.
 // Memory stays bounded by the chunk size whatever the length of the recording.
 import { open } from 'node:fs/promises';
-import { badOption } from './audio-error.js';
+import { badOption, tooLong } from './audio-error.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
 import { createPcmDecoder } from './pcm-decoder.js';
@@ -16,6 +16,8 @@ export interface ConversionOptions {
   vbrQuality?: number;
   /** Fold everything into one channel. */
   mono?: boolean;
+  /** Longer recordings are refused before any decoding. */
+  maxDurationSeconds?: number;
 }
 
 export interface ConversionSummary {
@@ -85,6 +87,10 @@ export async function convertWavFile(
       const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
       return buffer.subarray(0, bytesRead);
     }, size);
+    const seconds = format.frames / format.sampleRate;
+    if (options.maxDurationSeconds !== undefined && seconds > options.maxDurationSeconds) {
+      throw tooLong('duration', `the recording lasts ${Math.round(seconds)} s; this server converts at most ${options.maxDurationSeconds} s`);
+    }
     const settings = encoderSettings(format, options);
     const encoder = await createEncoder(options.encoder, settings, wasm);
     const decoder = createPcmDecoder(format, settings.channels);

@@ -5,7 +5,7 @@ import { insertRecord, type RecordRow } from '../db/record-queries.js';
 import { AudioError } from '../audio/audio-error.js';
 import { ConversionPoolBusyError, ConversionTimeoutError, type ConversionPool } from '../audio/conversion-pool.js';
 import type { ConversionOptions } from '../audio/convert-wav.js';
-import { DomainError } from './errors.js';
+import { DomainError, type DomainErrorCode } from './errors.js';
 import { RECORD_CHUNK_BYTES, RecordChunkWriter } from './record-chunk-writer.js';
 
 export interface UploadedWav {
@@ -23,10 +23,16 @@ export interface ConvertUploadDeps {
 // Seconds to suggest to a client turned away because every thread is busy: about one short conversion.
 const BUSY_RETRY_AFTER_SECONDS = 5;
 
+const AUDIO_ERROR_CODES: Record<AudioError['kind'], DomainErrorCode> = {
+  unsupported: 'unsupported-audio',
+  invalid: 'invalid-audio',
+  option: 'unsupported-option',
+  'too-long': 'audio-too-long',
+};
+
 function domainErrorOf(error: unknown): unknown {
   if (error instanceof AudioError) {
-    const code = error.kind === 'unsupported' ? 'unsupported-audio' : error.kind === 'invalid' ? 'invalid-audio' : 'unsupported-option';
-    return new DomainError(code, error.message, { property: error.property });
+    return new DomainError(AUDIO_ERROR_CODES[error.kind], error.message, { property: error.property });
   }
   if (error instanceof ConversionPoolBusyError) {
     return new DomainError('service-busy', 'every conversion slot is taken; retry shortly', { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });

@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'unsupported-audio'
   | 'invalid-audio'
   | 'unsupported-option'
+  | 'audio-too-long'
   | 'service-busy'
   | 'conversion-timeout'
   | 'database-unavailable';

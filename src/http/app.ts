@@ -18,6 +18,7 @@ export interface AppDeps {
   encoder: EncoderName;
   spoolDir: string;
   maxUploadBytes: number;
+  maxAudioSeconds: number;
   maxNameLength: number;
   publicUrl: string | undefined;
   logRequests: boolean;

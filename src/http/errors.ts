@@ -25,6 +25,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; title: string }> 
   'unsupported-audio': { status: 415, title: 'Unsupported audio format' },
   'invalid-audio': { status: 422, title: 'Invalid WAV file' },
   'unsupported-option': { status: 422, title: 'Output option not available' },
+  'audio-too-long': { status: 422, title: 'Recording too long' },
   'service-busy': { status: 503, title: 'Service busy' },
   'conversion-timeout': { status: 503, title: 'Conversion took too long' },
   'database-unavailable': { status: 503, title: 'Database unavailable' },

@@ -25,6 +25,7 @@ export interface TestServiceOptions {
   threads?: number;
   maxQueue?: number;
   maxUploadBytes?: number;
+  maxAudioSeconds?: number;
   maxNameLength?: number;
   taskTimeoutMs?: number;
   publicUrl?: string;
@@ -53,6 +54,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     encoder: options.encoder ?? 'wasm',
     spoolDir,
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
+    maxAudioSeconds: options.maxAudioSeconds ?? 3 * 3600,
     maxNameLength: options.maxNameLength ?? 100,
     publicUrl: options.publicUrl,
     logRequests: false,

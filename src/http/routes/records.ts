@@ -20,6 +20,7 @@ export interface RecordRoutesDeps {
   encoder: EncoderName;
   spoolDir: string;
   maxUploadBytes: number;
+  maxAudioSeconds: number;
   publicUrl: string | undefined;
 }
 
@@ -91,7 +92,13 @@ export function recordRoutes(router: Router, deps: RecordRoutesDeps): void {
         { sql, pool },
         fields.user,
         { path: file.path, originalName: file.originalName.replaceAll('\u0000', '\ufffd') },
-        { encoder: deps.encoder, bitrateKbps: fields.bitrate, vbrQuality: fields.vbr, mono: fields.mono },
+        {
+          encoder: deps.encoder,
+          bitrateKbps: fields.bitrate,
+          vbrQuality: fields.vbr,
+          mono: fields.mono,
+          maxDurationSeconds: deps.maxAudioSeconds,
+        },
       );
       const view = recordView(ctx, publicUrl, record);
       ctx.status = 201;
