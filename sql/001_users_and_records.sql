@@ -26,7 +26,9 @@ create table records (
   vbr_quality integer,
   encoder text not null,
   byte_size bigint not null,
-  sha256 bytea not null,
+  -- SHA-256 of the audio frames, everything after the ID3 tag and the Info frame (which derive from them and from
+  -- the name): identifies the content, e.g. for ETags.
+  audio_sha256 bytea not null check (octet_length(audio_sha256) = 32),
   -- Every chunk but the last holds exactly this many bytes, so a byte offset maps to a chunk number.
   chunk_bytes integer not null check (chunk_bytes > 0),
   created_at timestamptz not null default now(),

@@ -1,8 +1,14 @@
-// The conversion itself, as a plain function: WAV file in, MP3 bytes out through `sink`, chunk by chunk.
-// Memory stays bounded by the chunk size whatever the length of the recording.
+// The conversion itself, as a plain function: WAV file in, MP3 bytes out through `sink`, chunk by chunk: an ID3v2.4
+// tag, a placeholder for the Info/LAME tag frame, then the audio. The real Info frame, which needs the whole stream's
+// statistics, is returned at the end for the caller to write over the placeholder. Memory stays bounded by the chunk
+// size whatever the length of the recording.
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { badOption, tooLong } from './audio-error.js';
+import { buildId3v24Tag } from './id3-tag.js';
+import { buildInfoFrame, LAME_ENCODER_DELAY, lameCbrBitrateKbps, padding, type InfoFrameSpec } from './lame-tag.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
+import { Mp3StreamStats, mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
 import { createPcmDecoder } from './pcm-decoder.js';
 import { createWasmLameEncoder } from './wasm-lame-encoder.js';
@@ -18,6 +24,8 @@ export interface ConversionOptions {
   mono?: boolean;
   /** Longer recordings are refused before any decoding. */
   maxDurationSeconds?: number;
+  /** Written into the ID3 tag's title (the uploaded file's name). */
+  title?: string;
 }
 
 export interface ConversionSummary {
@@ -38,7 +46,14 @@ export interface ConversionSummary {
     bitrateKbps: number | null;
     vbrQuality: number | null;
     bytes: number;
+    /** SHA-256 of the audio frames: everything after the ID3 tag and the Info frame, which derive from them. */
+    audioSha256: Uint8Array;
   };
+  /**
+   * The Info/LAME tag frame, known only once encoding ends, that replaces the placeholder of the same size written
+   * at `offset` of the output.
+   */
+  infoFrame: { offset: number; bytes: Uint8Array };
 }
 
 export type Mp3Sink = (bytes: Uint8Array) => void | Promise<void>;
@@ -46,6 +61,16 @@ export type Mp3Sink = (bytes: Uint8Array) => void | Promise<void>;
 // About a megabyte of WAV per read, in whole MP3 frames (1152 samples) so the encoder never holds a remainder.
 const TARGET_READ_BYTES = 1 << 20;
 const MP3_FRAME_SAMPLES = 1152;
+
+/**
+ * Below these bitrates lamejs, which leaves LAME's output rate unset, lowers the sample rate on its own (measured:
+ * stereo 44.1 kHz at 96 kbps comes out at 32 kHz).
+ */
+function lameJsMinimumBitrateKbps(sampleRate: number, channels: 1 | 2): number {
+  const mono: Record<number, number> = { 24000: 40, 32000: 48, 44100: 64, 48000: 64 };
+  const stereo: Record<number, number> = { 22050: 48, 24000: 64, 32000: 80, 44100: 112, 48000: 128 };
+  return (channels === 1 ? mono : stereo)[sampleRate] ?? 32;
+}
 
 function encoderSettings(format: WavFormat, options: ConversionOptions): EncoderSettings {
   const channels: 1 | 2 = options.mono || format.channels === 1 ? 1 : 2;
@@ -61,10 +86,25 @@ function encoderSettings(format: WavFormat, options: ConversionOptions): Encoder
         `the lamejs encoder this server runs cannot resample ${format.sampleRate} Hz; supported: ${MP3_SAMPLE_RATES.join(', ')} Hz`,
       );
     }
+    // lamejs picks a lower output rate by itself for low bitrates (and resamples badly), so refuse those.
+    const kbps = lameCbrBitrateKbps(options.bitrateKbps ?? 128, format.sampleRate);
+    const minimum = lameJsMinimumBitrateKbps(format.sampleRate, channels);
+    if (kbps < minimum) {
+      throw badOption(
+        'bitrate',
+        `the lamejs encoder this server runs would resample ${channels === 1 ? 'mono' : 'stereo'} ${format.sampleRate} Hz audio at ${kbps} kbps; ask for at least ${minimum} kbps`,
+      );
+    }
   }
+  // LAME lowers a bitrate the output rate's MPEG version cannot carry (320 at 22.05 kHz gives 160); report what it uses.
   return options.vbrQuality !== undefined
     ? { inputSampleRate: format.sampleRate, outputSampleRate, channels, vbrQuality: options.vbrQuality }
-    : { inputSampleRate: format.sampleRate, outputSampleRate, channels, bitrateKbps: options.bitrateKbps ?? 128 };
+    : {
+        inputSampleRate: format.sampleRate,
+        outputSampleRate,
+        channels,
+        bitrateKbps: lameCbrBitrateKbps(options.bitrateKbps ?? 128, outputSampleRate),
+      };
 }
 
 async function createEncoder(name: EncoderName, settings: EncoderSettings, wasm?: WebAssembly.Module): Promise<Mp3Encoder> {
@@ -99,12 +139,33 @@ export async function convertWavFile(
     const raw = new Uint8Array(framesPerRead * format.frameBytes);
     const planes = Array.from({ length: settings.channels }, () => new Float32Array(framesPerRead));
     let mp3Bytes = 0;
-    const emit = async (encoded: Uint8Array) => {
-      if (encoded.length === 0) return;
-      mp3Bytes += encoded.length;
-      // A copy of its own: the encoder reuses its output memory, and the sink may transfer the buffer.
-      await sink(encoded.slice());
+    const emit = async (bytes: Uint8Array) => {
+      mp3Bytes += bytes.length;
+      await sink(bytes);
     };
+    const audio = new Mp3StreamStats();
+    const audioHash = createHash('sha256');
+    const emitAudio = async (encoded: Uint8Array) => {
+      if (encoded.length === 0) return;
+      // A copy of its own: the encoder reuses its output memory, and the sink may transfer the buffer.
+      const copy = encoded.slice();
+      audio.push(copy);
+      audioHash.update(copy);
+      await emit(copy);
+    };
+
+    // Tags first: the ID3 tag is complete now; the Info frame is a placeholder of its final size.
+    const infoSpec: InfoFrameSpec = {
+      sampleRate: settings.outputSampleRate,
+      channels: settings.channels,
+      bitrateKbps: settings.bitrateKbps ?? null,
+      vbrQuality: settings.vbrQuality ?? null,
+      inputSampleRate: format.sampleRate,
+      stereoMode: options.encoder === 'lamejs' ? 'stereo' : 'joint-stereo',
+    };
+    await emit(buildId3v24Tag({ title: options.title ?? '', lengthMs: Math.round(seconds * 1000) }));
+    const infoOffset = mp3Bytes;
+    await emit(buildInfoFrame(infoSpec));
 
     for (let done = 0; done < format.frames; ) {
       const frames = Math.min(framesPerRead, format.frames - done);
@@ -113,10 +174,23 @@ export async function convertWavFile(
       const got = Math.floor(bytesRead / format.frameBytes);
       if (got === 0) break;
       decoder.decode(raw, got, planes);
-      await emit(encoder.encode(planes, got));
+      await emitAudio(encoder.encode(planes, got));
       done += got;
     }
-    await emit(encoder.finish());
+    await emitAudio(encoder.finish());
+    audio.finish();
+
+    const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
+    const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
+    const infoFrame = buildInfoFrame(infoSpec, {
+      frames: audio.frames,
+      audioBytes: audio.bytes,
+      toc: audio.xingToc(),
+      musicCrc: audio.musicCrc,
+      encoderDelay: LAME_ENCODER_DELAY,
+      padding: padding(audio.frames, spf, outputSamples, LAME_ENCODER_DELAY),
+      modeExtension: audio.lastModeExtension,
+    });
 
     return {
       input: {
@@ -136,7 +210,9 @@ export async function convertWavFile(
         bitrateKbps: settings.bitrateKbps ?? null,
         vbrQuality: settings.vbrQuality ?? null,
         bytes: mp3Bytes,
+        audioSha256: new Uint8Array(audioHash.digest()),
       },
+      infoFrame: { offset: infoOffset, bytes: infoFrame },
     };
   } finally {
     await file.close();

@@ -16,7 +16,7 @@ export interface RecordRow {
   vbrQuality: number | null;
   encoder: string;
   byteSize: number;
-  sha256: Buffer;
+  audioSha256: Buffer;
   chunkBytes: number;
   createdAt: Date;
 }
@@ -28,10 +28,18 @@ const RECORD_COLUMNS = (sql: Sql) => sql`
   input_encoding as "inputEncoding", input_bits_per_sample as "inputBitsPerSample",
   input_sample_rate as "inputSampleRate", input_channels as "inputChannels", duration_seconds as "durationSeconds",
   sample_rate as "sampleRate", channels, bitrate_kbps as "bitrateKbps", vbr_quality as "vbrQuality", encoder,
-  byte_size::float8 as "byteSize", sha256, chunk_bytes as "chunkBytes", created_at as "createdAt"`;
+  byte_size::float8 as "byteSize", audio_sha256 as "audioSha256", chunk_bytes as "chunkBytes", created_at as "createdAt"`;
 
 export async function insertRecordChunk(sql: Sql, recordId: string, seq: number, data: Uint8Array): Promise<void> {
   await sql`insert into record_chunks (record_id, seq, data) values (${recordId}, ${seq}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)})`;
+}
+
+/** Replaces bytes inside a stored chunk, from byte `offset` (0-based) on. */
+export async function overwriteRecordChunkBytes(sql: Sql, recordId: string, seq: number, offset: number, bytes: Uint8Array): Promise<void> {
+  await sql`
+    update record_chunks
+    set data = overlay(data placing ${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)} from ${offset + 1})
+    where record_id = ${recordId} and seq = ${seq}`;
 }
 
 export async function insertRecord(sql: Sql, record: NewRecord): Promise<RecordRow> {
@@ -39,12 +47,12 @@ export async function insertRecord(sql: Sql, record: NewRecord): Promise<RecordR
     insert into records (
       id, user_id, original_name, input_container, input_encoding, input_bits_per_sample, input_sample_rate,
       input_channels, duration_seconds, sample_rate, channels, bitrate_kbps, vbr_quality, encoder, byte_size,
-      sha256, chunk_bytes
+      audio_sha256, chunk_bytes
     ) values (
       ${record.id}, ${record.userId}, ${record.originalName}, ${record.inputContainer}, ${record.inputEncoding},
       ${record.inputBitsPerSample}, ${record.inputSampleRate}, ${record.inputChannels}, ${record.durationSeconds},
       ${record.sampleRate}, ${record.channels}, ${record.bitrateKbps}, ${record.vbrQuality}, ${record.encoder},
-      ${record.byteSize}, ${record.sha256}, ${record.chunkBytes}
+      ${record.byteSize}, ${record.audioSha256}, ${record.chunkBytes}
     )
     returning ${RECORD_COLUMNS(sql)}`;
   return row!;

@@ -47,13 +47,14 @@ export async function convertUpload(
   { sql, pool }: ConvertUploadDeps,
   userId: string,
   upload: UploadedWav,
-  options: ConversionOptions,
+  options: Omit<ConversionOptions, 'title'>,
 ): Promise<RecordRow> {
   const recordId = randomUUID();
   const writer = new RecordChunkWriter(sql, recordId);
   try {
-    const summary = await pool.convert(upload.path, options, (bytes) => writer.write(bytes));
-    return await writer.commit((tx, sha256) =>
+    const summary = await pool.convert(upload.path, { ...options, title: upload.originalName }, (bytes) => writer.write(bytes));
+    await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
+    return await writer.commit((tx) =>
       insertRecord(tx, {
         id: recordId,
         userId,
@@ -70,7 +71,7 @@ export async function convertUpload(
         vbrQuality: summary.output.vbrQuality,
         encoder: summary.output.encoder,
         byteSize: writer.bytes,
-        sha256,
+        audioSha256: Buffer.from(summary.output.audioSha256),
         chunkBytes: RECORD_CHUNK_BYTES,
       }),
     );

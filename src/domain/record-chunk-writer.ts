@@ -1,16 +1,14 @@
-// Collects MP3 bytes into fixed-size rows of record_chunks inside one transaction, hashing as it goes.
-// The transaction starts with the first byte, not before, so that a queued upload holds no connection.
-import { createHash } from 'node:crypto';
+// Collects MP3 bytes into fixed-size rows of record_chunks inside one transaction.
+// The transaction starts with the first full chunk, not before, so that a queued upload holds no connection.
 import type { ReservedSql } from 'postgres';
 import type { Sql } from '../db/connect.js';
-import { insertRecordChunk } from '../db/record-queries.js';
+import { insertRecordChunk, overwriteRecordChunkBytes } from '../db/record-queries.js';
 
 export const RECORD_CHUNK_BYTES = 256 * 1024;
 
 export class RecordChunkWriter {
   readonly #sql: Sql;
   readonly #recordId: string;
-  readonly #hash = createHash('sha256');
   #reserved: ReservedSql | undefined;
   #pending = new Uint8Array(RECORD_CHUNK_BYTES);
   #pendingBytes = 0;
@@ -27,7 +25,6 @@ export class RecordChunkWriter {
   }
 
   async write(data: Uint8Array): Promise<void> {
-    this.#hash.update(data);
     this.#bytes += data.length;
     for (let offset = 0; offset < data.length; ) {
       const take = Math.min(data.length - offset, RECORD_CHUNK_BYTES - this.#pendingBytes);
@@ -53,15 +50,29 @@ export class RecordChunkWriter {
     this.#pendingBytes = 0;
   }
 
-  /**
-   * Writes what is left, runs `finish` (which inserts the record row) in the same transaction and commits.
-   * Returns the SHA-256 of all bytes written.
-   */
-  async commit<T>(finish: (tx: Sql, sha256: Buffer) => Promise<T>): Promise<T> {
+  /** Overwrites bytes already written, at `offset` from the start of the file (the tag frame known at the end). */
+  async patch(offset: number, bytes: Uint8Array): Promise<void> {
+    if (offset < 0 || offset + bytes.length > this.#bytes) throw new RangeError('patch outside the bytes written');
+    for (let done = 0; done < bytes.length; ) {
+      const position = offset + done;
+      const seq = Math.floor(position / RECORD_CHUNK_BYTES);
+      const within = position % RECORD_CHUNK_BYTES;
+      const part = bytes.subarray(done, done + Math.min(bytes.length - done, RECORD_CHUNK_BYTES - within));
+      if (seq === this.#seq) {
+        this.#pending.set(part, within);
+      } else {
+        await overwriteRecordChunkBytes(await this.#transaction(), this.#recordId, seq, within, part);
+      }
+      done += part.length;
+    }
+  }
+
+  /** Writes what is left, runs `finish` (which inserts the record row) in the same transaction and commits. */
+  async commit<T>(finish: (tx: Sql) => Promise<T>): Promise<T> {
     await this.#flush();
     const tx = await this.#transaction();
     try {
-      const result = await finish(tx, this.#hash.digest());
+      const result = await finish(tx);
       await tx`commit`;
       this.#release();
       return result;

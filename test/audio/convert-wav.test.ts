@@ -35,6 +35,7 @@ async function convert(context: Context, spec: WavSpec, options: ConversionOptio
   const parts: Uint8Array[] = [];
   const summary = await convertWavFile(file, options, (bytes) => void parts.push(bytes), context.wasm);
   const mp3 = new Uint8Array(Buffer.concat(parts));
+  mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
   return { source, summary, mp3, decoded: await decodeMp3(mp3) };
 }
 
@@ -57,7 +58,8 @@ function assertFaithful(
   const { correlation, lag } = bestCorrelation(reference, decoded.channels[0]!, 64);
   assert.ok(correlation >= 0.95, `correlation ${correlation.toFixed(3)} at lag ${lag}`);
   assert.ok(Math.abs(lag) <= 2, `the MP3 is ${lag} samples off the source`);
-  assert.ok(Math.abs(dominantFrequency(decoded.channels[0]!, decoded.sampleRate) - 440) < 3);
+  const expected = dominantFrequency(reference, expect.sampleRate);
+  assert.ok(Math.abs(dominantFrequency(decoded.channels[0]!, decoded.sampleRate) - expected) < 3, 'the strongest tone moved');
 }
 
 const mean = (planes: Float32Array[]) => planes[0]!.map((_, i) => planes.reduce((sum, p) => sum + p[i]!, 0) / planes.length);
@@ -133,11 +135,19 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
   });
 
   formats('when a bitrate is asked, then the MP3 has it', async (context) => {
-    const small = await convert(context, { sampleRate: 44100, channels: 2 }, { encoder, bitrateKbps: 64 });
-    const large = await convert(context, { sampleRate: 44100, channels: 2 }, { encoder, bitrateKbps: 320 });
-    assert.is(small.summary.output.bitrateKbps, 64);
+    const spec: WavSpec = { sampleRate: 44100, channels: 2 };
+    const small = await convert(context, spec, { encoder, bitrateKbps: 112 });
+    const large = await convert(context, spec, { encoder, bitrateKbps: 320 });
+    assert.is(small.summary.output.bitrateKbps, 112);
     assert.is(large.summary.output.bitrateKbps, 320);
-    assert.ok(large.mp3.length > small.mp3.length * 4);
+    assert.ok(large.mp3.length > small.mp3.length * 2.5);
+    assertFaithful(small, spec, { channels: 2, sampleRate: 44100, durationToleranceMs });
+    assertFaithful(large, spec, { channels: 2, sampleRate: 44100, durationToleranceMs });
+  });
+
+  formats('when the bitrate is more than the output rate carries, then LAME lowers it and the answer says so', async (context) => {
+    const result = await convert(context, { sampleRate: 8000, channels: 1 }, { encoder, bitrateKbps: 320 });
+    assert.is(result.summary.output.bitrateKbps, 64);
   });
 
   const resampled: [number, number][] = [
@@ -172,6 +182,16 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
   }
 
   if (encoder === 'lamejs') {
+    formats('when a bitrate so low that lamejs would resample is asked, then it is refused naming the minimum', async (context) => {
+      try {
+        await convert(context, { sampleRate: 44100, channels: 2 }, { encoder, bitrateKbps: 64 });
+        assert.unreachable('lamejs accepted 64 kbps stereo at 44.1 kHz');
+      } catch (error) {
+        assert.is((error as AudioError).property, 'bitrate');
+        assert.match((error as AudioError).message, /at least 112 kbps/);
+      }
+    });
+
     formats('when VBR is asked of lamejs, then it is refused as an unavailable option', async (context) => {
       try {
         await convert(context, { sampleRate: 44100, channels: 1 }, { encoder, vbrQuality: 2 });

@@ -1,0 +1,62 @@
+// Starts the built service as its own process (so its memory is measured alone) and talks to it over HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openAsBlob } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+export interface ServiceUnderTest {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startService(env: Record<string, string>): Promise<ServiceUnderTest> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_REQUESTS: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"msg":"listening on (http:\/\/[^"]+)"/.exec(output);
+      if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'));
+    });
+    child.once('exit', (code) => reject(new Error(`service exited with ${code}: ${output}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Peak and current resident memory of a process, in MiB, from /proc (Linux). */
+export async function residentMemoryMiB(pid: number): Promise<{ peak: number; current: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
+}
+
+export async function createBenchUser(url: string): Promise<{ id: string; token: string }> {
+  const response = await fetch(`${url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"bench"}' });
+  return (await response.json()) as { id: string; token: string };
+}
+
+/** Uploads a WAV file from disk, streamed (the benchmark process does not hold it either). */
+export async function uploadFile(url: string, user: { id: string; token: string }, path: string): Promise<{ status: number; body: unknown }> {
+  const form = new FormData();
+  form.append('user', user.id);
+  form.append('token', user.token);
+  form.append('file', await openAsBlob(path, { type: 'audio/wav' }), 'bench.wav');
+  const response = await fetch(`${url}/record`, { method: 'POST', body: form });
+  return { status: response.status, body: await response.json() };
+}
