@@ -64,11 +64,57 @@ export async function findRecordForUser(sql: Sql, recordId: string, userId: stri
   return row;
 }
 
-/** The MP3's chunks in order, fetched a few at a time so the whole file is never in memory. */
-export async function* readRecordChunks(sql: Sql, recordId: string): AsyncGenerator<Buffer> {
-  const cursor = sql<{ data: Buffer }[]>`
-    select data from record_chunks where record_id = ${recordId} order by seq`.cursor(4);
+/**
+ * Bytes `start` to `end` (inclusive) of a record's MP3, as a sequence of buffers. Only the chunks that overlap the
+ * range are read, two at a time through a cursor, so neither a whole file nor a whole range is ever in memory.
+ */
+export async function* readRecordBytes(
+  sql: Sql,
+  record: Pick<RecordRow, 'id' | 'chunkBytes'>,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const first = Math.floor(start / record.chunkBytes);
+  const last = Math.floor(end / record.chunkBytes);
+  const cursor = sql<{ seq: number; data: Buffer }[]>`
+    select seq, data from record_chunks
+    where record_id = ${record.id} and seq between ${first} and ${last}
+    order by seq`.cursor(2);
   for await (const rows of cursor) {
-    for (const row of rows) yield row.data;
+    for (const { seq, data } of rows) {
+      const chunkStart = seq * record.chunkBytes;
+      const from = Math.max(0, start - chunkStart);
+      const to = Math.min(data.length, end - chunkStart + 1);
+      yield from === 0 && to === data.length ? data : data.subarray(from, to);
+    }
   }
+}
+
+export interface RecordPageKey {
+  /** created_at as PostgreSQL prints it: keeps the microseconds a JavaScript Date would lose. */
+  createdAt: string;
+  id: string;
+}
+
+/** A user's records, newest first, after `after` when given (keyset pagination: stable under inserts). */
+export async function listRecordsOfUser(
+  sql: Sql,
+  userId: string,
+  limit: number,
+  after: RecordPageKey | undefined,
+): Promise<(RecordRow & { pageKey: RecordPageKey })[]> {
+  const rows = await sql<(RecordRow & { createdAtKey: string })[]>`
+    select ${RECORD_COLUMNS(sql)}, created_at::text as "createdAtKey"
+    from records
+    where user_id = ${userId}
+      ${after ? sql`and (created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : sql``}
+    order by created_at desc, id desc
+    limit ${limit}`;
+  return rows.map(({ createdAtKey, ...row }) => ({ ...row, pageKey: { createdAt: createdAtKey, id: row.id } }));
+}
+
+/** Deletes the record and, by cascade, its MP3 bytes. Returns false when the user has no such record. */
+export async function deleteRecordOfUser(sql: Sql, recordId: string, userId: string): Promise<boolean> {
+  const result = await sql`delete from records where id = ${recordId} and user_id = ${userId}`;
+  return result.count > 0;
 }

@@ -1,16 +1,55 @@
-// Reading records back: one user's record, and its MP3 as a stream of chunks.
+// Reading and removing records: one user's record and its MP3 bytes, a user's library, deletion.
 import type { Sql } from '../db/connect.js';
-import { findRecordForUser, readRecordChunks, type RecordRow } from '../db/record-queries.js';
-import { notFound } from './errors.js';
-
-export interface RecordDownload {
-  record: RecordRow;
-  chunks: AsyncIterable<Buffer>;
-}
+import {
+  deleteRecordOfUser,
+  findRecordForUser,
+  listRecordsOfUser,
+  readRecordBytes,
+  type RecordPageKey,
+  type RecordRow,
+} from '../db/record-queries.js';
+import { notFound, validationFailed } from './errors.js';
 
 /** A record of another user is "not found" too: ids must not reveal what exists. */
-export async function openRecordDownload(sql: Sql, recordId: string, userId: string): Promise<RecordDownload> {
+export async function findRecord(sql: Sql, recordId: string, userId: string): Promise<RecordRow> {
   const record = await findRecordForUser(sql, recordId, userId);
   if (!record) throw notFound('the record');
-  return { record, chunks: readRecordChunks(sql, recordId) };
+  return record;
+}
+
+/** Bytes `start`..`end` (inclusive) of the record's MP3, streamed from the database. */
+export function recordBytes(sql: Sql, record: RecordRow, start = 0, end = record.byteSize - 1): AsyncIterable<Buffer> {
+  return readRecordBytes(sql, record, start, end);
+}
+
+export interface RecordPage {
+  records: RecordRow[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const encodeCursor = (key: RecordPageKey) => Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
+
+function decodeCursor(cursor: string): RecordPageKey {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(Date.parse(createdAt))) {
+      return { createdAt, id };
+    }
+  } catch {
+    // falls through to the validation error
+  }
+  throw validationFailed([{ field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' }]);
+}
+
+export async function listRecords(sql: Sql, userId: string, limit: number, cursor: string | undefined): Promise<RecordPage> {
+  // One row more than asked tells whether another page exists without a count.
+  const rows = await listRecordsOfUser(sql, userId, limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { records: page, nextCursor: rows.length > limit && last ? encodeCursor(last.pageKey) : null };
+}
+
+export async function deleteRecord(sql: Sql, recordId: string, userId: string): Promise<void> {
+  if (!(await deleteRecordOfUser(sql, recordId, userId))) throw notFound('the record');
 }

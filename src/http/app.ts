@@ -8,7 +8,9 @@ import type { Sql } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { problemResponses } from './errors.js';
 import { healthRoutes } from './routes/health.js';
-import { recordRoutes } from './routes/records.js';
+import { libraryRoutes } from './routes/library.js';
+import { recordDownloadRoutes } from './routes/record-download.js';
+import { recordUploadRoutes } from './routes/record-upload.js';
 import { userRoutes } from './routes/users.js';
 
 export interface AppDeps {
@@ -62,7 +64,9 @@ export function buildApp(deps: AppDeps): Koa {
   const router = new Router();
   healthRoutes(router, deps);
   userRoutes(router, deps);
-  recordRoutes(router, deps);
+  recordUploadRoutes(router, deps);
+  recordDownloadRoutes(router, deps);
+  libraryRoutes(router, deps);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

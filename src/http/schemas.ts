@@ -17,7 +17,28 @@ export const createUserBody = (maxNameLength: number) => z.object({ name: userNa
 
 export const uuid = (field: string) => z.string({ error: `${field} is required` }).uuid(`${field} must be a UUID`);
 
-export const recordQuery = z.object({ id: uuid('id'), user: uuid('user') });
+export const downloadQuery = z.object({
+  id: uuid('id'),
+  user: uuid('user'),
+  inline: z
+    .enum(['1', 'true', '0', 'false'], { error: 'inline must be 1 or 0' })
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
+});
+
+export const deleteQuery = z.object({ id: uuid('id'), user: uuid('user') });
+
+export const MAX_PAGE_SIZE = 100;
+export const listQuery = z.object({
+  user: uuid('user'),
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be at least 1')
+    .max(MAX_PAGE_SIZE, `limit must be at most ${MAX_PAGE_SIZE}`)
+    .default(20),
+  cursor: z.string().max(200, 'cursor is too long').optional(),
+});
 
 const CBR_CHOICES = MP3_BITRATES_KBPS.filter((b) => b >= 32);
 

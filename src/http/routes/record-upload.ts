@@ -1,20 +1,19 @@
+// POST /record: authenticate, spool the WAV, convert it, answer with the new record.
 import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type Router from '@koa/router';
-import type { Context } from 'koa';
 import type { ConversionPool } from '../../audio/conversion-pool.js';
 import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
-import type { RecordRow } from '../../db/record-queries.js';
 import { convertUpload } from '../../domain/convert-upload.js';
 import { validationFailed } from '../../domain/errors.js';
-import { openRecordDownload } from '../../domain/records.js';
 import { authenticateUser } from '../../domain/users.js';
-import { recordQuery, uploadFields } from '../schemas.js';
+import { bearerToken } from '../bearer-token.js';
+import { recordView } from '../record-view.js';
+import { uploadFields } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { receiveWavUpload } from '../wav-upload.js';
 
-export interface RecordRoutesDeps {
+export interface RecordUploadDeps {
   sql: Sql;
   pool: ConversionPool;
   encoder: EncoderName;
@@ -24,50 +23,7 @@ export interface RecordRoutesDeps {
   publicUrl: string | undefined;
 }
 
-function bearerToken(ctx: Context): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('Authorization'));
-  return match?.[1];
-}
-
-/** "take.WAV" → "take.mp3"; a name without the extension gains one. */
-export function mp3FileName(originalName: string): string {
-  const base = originalName.replace(/\.(wav|wave)$/i, '');
-  return `${base || 'audio'}.mp3`;
-}
-
-function recordUrl(ctx: Context, publicUrl: string | undefined, record: Pick<RecordRow, 'id' | 'userId'>): string {
-  const base = (publicUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
-  return `${base}/record?id=${record.id}&user=${record.userId}`;
-}
-
-function recordView(ctx: Context, publicUrl: string | undefined, record: RecordRow) {
-  return {
-    id: record.id,
-    user: record.userId,
-    url: recordUrl(ctx, publicUrl, record),
-    name: record.originalName,
-    fileName: mp3FileName(record.originalName),
-    createdAt: record.createdAt.toISOString(),
-    input: {
-      container: record.inputContainer,
-      encoding: record.inputEncoding,
-      bitsPerSample: record.inputBitsPerSample,
-      sampleRate: record.inputSampleRate,
-      channels: record.inputChannels,
-      durationSeconds: record.durationSeconds,
-    },
-    output: {
-      encoder: record.encoder,
-      sampleRate: record.sampleRate,
-      channels: record.channels,
-      bitrateKbps: record.bitrateKbps,
-      vbrQuality: record.vbrQuality,
-      bytes: record.byteSize,
-    },
-  };
-}
-
-export function recordRoutes(router: Router, deps: RecordRoutesDeps): void {
+export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void {
   const { sql, pool, publicUrl } = deps;
   const receive = receiveWavUpload({ spoolDir: deps.spoolDir, maxUploadBytes: deps.maxUploadBytes });
 
@@ -108,15 +64,4 @@ export function recordRoutes(router: Router, deps: RecordRoutesDeps): void {
       if (file) await rm(file.path, { force: true });
     }
   });
-
-  router.get('/record', async (ctx) => {
-    const query = parseInput(recordQuery, ctx.query);
-    const { record, chunks } = await openRecordDownload(sql, query.id, query.user);
-    ctx.status = 200;
-    ctx.type = 'audio/mpeg';
-    ctx.length = record.byteSize;
-    ctx.attachment(mp3FileName(record.originalName));
-    ctx.body = Readable.from(chunks);
-  });
-
 }

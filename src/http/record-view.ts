@@ -1,0 +1,41 @@
+// How a record is shown to clients: its JSON shape, its download URL and its MP3 file name.
+import type { Context } from 'koa';
+import type { RecordRow } from '../db/record-queries.js';
+
+/** "take.WAV" → "take.mp3"; a name without the extension gains one. */
+export function mp3FileName(originalName: string): string {
+  const base = originalName.replace(/\.(wav|wave)$/i, '');
+  return `${base || 'audio'}.mp3`;
+}
+
+export function recordUrl(ctx: Context, publicUrl: string | undefined, record: Pick<RecordRow, 'id' | 'userId'>): string {
+  const base = (publicUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
+  return `${base}/record?id=${record.id}&user=${record.userId}`;
+}
+
+export function recordView(ctx: Context, publicUrl: string | undefined, record: RecordRow) {
+  return {
+    id: record.id,
+    user: record.userId,
+    url: recordUrl(ctx, publicUrl, record),
+    name: record.originalName,
+    fileName: mp3FileName(record.originalName),
+    createdAt: record.createdAt.toISOString(),
+    input: {
+      container: record.inputContainer,
+      encoding: record.inputEncoding,
+      bitsPerSample: record.inputBitsPerSample,
+      sampleRate: record.inputSampleRate,
+      channels: record.inputChannels,
+      durationSeconds: record.durationSeconds,
+    },
+    output: {
+      encoder: record.encoder,
+      sampleRate: record.sampleRate,
+      channels: record.channels,
+      bitrateKbps: record.bitrateKbps,
+      vbrQuality: record.vbrQuality,
+      bytes: record.byteSize,
+    },
+  };
+}
