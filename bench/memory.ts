@@ -6,16 +6,14 @@ import { machineDescription, writeSection } from './report.js';
 import { createBenchUser, residentMemoryMiB, startService, uploadFile } from './service-under-test.js';
 import { writeBenchWav } from './wav-input.js';
 
-export async function memoryBenchmark(minutesList = [1, 20, 60]): Promise<void> {
+export async function memoryBenchmark(databaseUrl: string, minutesList = [1, 20, 60]): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-memory-'));
   const rows: string[] = [];
   try {
     for (const minutes of minutesList) {
       const wav = path.join(dir, `${minutes}min.wav`);
       const bytes = await writeBenchWav(wav, { seconds: minutes * 60, sampleRate: 44100, channels: 2, content: 'music' });
-      const env: Record<string, string> = { DATA_DIR: path.join(dir, `data-${minutes}`) };
-      if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
-      const service = await startService(env);
+      const service = await startService({ DATA_DIR: path.join(dir, `data-${minutes}`), DATABASE_URL: databaseUrl });
       try {
         const idle = await residentMemoryMiB(service.pid);
         const user = await createBenchUser(service.url);
@@ -41,7 +39,7 @@ export async function memoryBenchmark(minutesList = [1, 20, 60]): Promise<void> 
     'memory',
     `## Memory: peak RSS of the service process per upload
 
-Machine: ${machineDescription()}. Database: ${process.env.DATABASE_URL ? 'external PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL (a separate process, not counted)'}.
+Machine: ${machineDescription()}. Database: PostgreSQL in its own process (not counted).
 Input: 44.1 kHz stereo 16-bit WAV of music-like content (bench/wav-input.ts), uploaded once, streamed from disk, to a
 freshly started service (\`node dist/src/main.js\`, default settings, WASM encoder, CBR 128 kbps). Peak RSS is the
 kernel's high-water mark (VmHWM) of the service process after the 201; it includes the worker threads.
