@@ -55,7 +55,8 @@ interface Context {
   inFlight: Set<string>;
 }
 
-const fuzz = suite<Context>(`fuzzed uploads (FUZZ_SEED=${FUZZ_SEED}, FUZZ_COUNT=${FUZZ_COUNT})`, {} as Context);
+const runName = `FUZZ_SEED=${FUZZ_SEED} ${FUZZ_ONLY === undefined ? `FUZZ_COUNT=${FUZZ_COUNT}` : `FUZZ_ONLY=${FUZZ_ONLY}`}`;
+const fuzz = suite<Context>(`fuzzed uploads (${runName})`, {} as Context);
 
 let onRejection: ((reason: unknown) => void) | undefined;
 let onCrash: ((error: unknown) => void) | undefined;

@@ -1,0 +1,183 @@
+// Every error status of every route, table-driven: status, problem+json content type, stable type, security headers,
+// and never a stack trace, SQL text or file path in the body.
+import net from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sine } from './fixtures/signals.js';
+import { encodeWav } from './fixtures/wav-writer.js';
+import { createUser, uploadForm, uploadOk, type CreatedUser, type RecordView } from './support/api-client.js';
+import { startTestService, type TestService } from './support/test-service.js';
+
+interface Context {
+  service: TestService;
+  user: CreatedUser;
+  record: RecordView;
+}
+const errors = suite<Context>('error statuses', {} as Context);
+
+const MAX_UPLOAD_BYTES = 1024 * 1024;
+errors.before(async (context) => {
+  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES });
+  context.user = await createUser(context.service.url, 'errors');
+  context.record = await uploadOk(context.service.url, tinyWav(), { user: context.user.id, token: context.user.token });
+});
+errors.after(async ({ service }) => service.close());
+
+function tinyWav(): Uint8Array {
+  return encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]);
+}
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+const json = (body: unknown) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const withHeader = (wav: Uint8Array, offset: number, value: number) => {
+  const copy = wav.slice();
+  new DataView(copy.buffer).setUint16(offset, value, true);
+  return copy;
+};
+
+interface Case {
+  name: string;
+  status: number;
+  type: string;
+  request: (c: Context) => [string, RequestInit];
+  headers?: Record<string, RegExp>;
+}
+
+const form = (c: Context, wav: Uint8Array, extra: { token?: string; user?: string; fields?: Record<string, string> } = {}) =>
+  uploadForm(wav, { user: extra.user ?? c.user.id, token: extra.token ?? c.user.token, fields: extra.fields ?? {} });
+
+const CASES: Case[] = [
+  // POST /user
+  { name: 'POST /user with broken JSON', status: 400, type: 'malformed-json', request: () => ['/user', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name"' }] },
+  { name: 'POST /user with a form body', status: 415, type: 'unsupported-media-type', request: () => ['/user', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'Ann' }] },
+  { name: 'POST /user with an empty name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: '' })] },
+  { name: 'POST /user with a name of the wrong type', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 42 })] },
+  { name: 'POST /user with unknown fields', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'a', admin: true })] },
+  { name: 'POST /user with a NUL in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'a\u0000b' })] },
+  { name: 'POST /user with a body over 16 KB', status: 413, type: 'payload-too-large', request: () => ['/user', json({ name: 'x'.repeat(20_000) })] },
+  { name: 'PUT /user', status: 405, type: 'method-not-allowed', request: () => ['/user', { method: 'PUT' }], headers: { allow: /POST/ } },
+  // POST /record
+  { name: 'POST /record as JSON', status: 415, type: 'unsupported-media-type', request: () => ['/record', json({})] },
+  {
+    name: 'POST /record with a broken multipart body',
+    status: 400,
+    type: 'malformed-multipart',
+    request: () => ['/record', { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="user"\r\n\r\nabc' }],
+  },
+  { name: 'POST /record with a wrong token', status: 401, type: 'unauthorized', request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { token: UNKNOWN }) }], headers: { 'www-authenticate': /^Bearer/ } },
+  { name: 'POST /record for an unknown user', status: 401, type: 'unauthorized', request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { user: UNKNOWN }) }], headers: { 'www-authenticate': /^Bearer/ } },
+  { name: 'POST /record with a non-UUID user', status: 422, type: 'validation-failed', request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { user: 'bob' }) }] },
+  { name: 'POST /record with bitrate 1000', status: 422, type: 'validation-failed', request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { fields: { bitrate: '1000' } }) }] },
+  {
+    name: 'POST /record without a file',
+    status: 422,
+    type: 'validation-failed',
+    request: (c) => {
+      const body = new FormData();
+      body.append('user', c.user.id);
+      body.append('token', c.user.token);
+      return ['/record', { method: 'POST', body }];
+    },
+  },
+  {
+    name: 'POST /record with two files',
+    status: 422,
+    type: 'too-many-files',
+    request: (c) => {
+      const body = form(c, tinyWav());
+      body.append('file', new Blob([tinyWav()]), 'second.wav');
+      return ['/record', { method: 'POST', body }];
+    },
+  },
+  {
+    name: 'POST /record with the file in another field',
+    status: 422,
+    type: 'unexpected-file-field',
+    request: (c) => {
+      const body = new FormData();
+      body.append('user', c.user.id);
+      body.append('token', c.user.token);
+      body.append('audio', new Blob([tinyWav()]), 'a.wav');
+      return ['/record', { method: 'POST', body }];
+    },
+  },
+  {
+    name: 'POST /record with too many fields',
+    status: 422,
+    type: 'too-many-fields',
+    request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { fields: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, 'x'])) }) }],
+  },
+  { name: 'POST /record with a file over MAX_UPLOAD_BYTES', status: 413, type: 'payload-too-large', request: (c) => ['/record', { method: 'POST', body: form(c, new Uint8Array(MAX_UPLOAD_BYTES + 200_000)) }] },
+  { name: 'POST /record with MP3 in WAV', status: 415, type: 'unsupported-audio', request: (c) => ['/record', { method: 'POST', body: form(c, withHeader(tinyWav(), 20, 0x55)) }] },
+  { name: 'POST /record with text instead of audio', status: 415, type: 'unsupported-audio', request: (c) => ['/record', { method: 'POST', body: form(c, new TextEncoder().encode('hello')) }] },
+  { name: 'POST /record with 0 channels', status: 422, type: 'invalid-audio', request: (c) => ['/record', { method: 'POST', body: form(c, withHeader(tinyWav(), 22, 0)) }] },
+  { name: 'PATCH /record', status: 405, type: 'method-not-allowed', request: () => ['/record', { method: 'PATCH' }], headers: { allow: /GET/ } },
+  // GET /record
+  { name: 'GET /record with non-UUID ids', status: 422, type: 'validation-failed', request: () => ['/record?id=1&user=2', {}] },
+  { name: 'GET /record of an unknown record', status: 404, type: 'not-found', request: (c) => [`/record?id=${UNKNOWN}&user=${c.user.id}`, {}] },
+  { name: 'GET /record of another user', status: 404, type: 'not-found', request: (c) => [`/record?id=${c.record.id}&user=${UNKNOWN}`, {}] },
+  { name: 'GET /record with an unsatisfiable range', status: 416, type: 'range-not-satisfiable', request: (c) => [`/record?id=${c.record.id}&user=${c.user.id}`, { headers: { Range: 'bytes=99999999-' } }], headers: { 'content-range': /^bytes \*\/\d+$/ } },
+  // GET /records and DELETE /record
+  { name: 'GET /records without a token', status: 401, type: 'unauthorized', request: (c) => [`/records?user=${c.user.id}`, {}], headers: { 'www-authenticate': /^Bearer/ } },
+  { name: 'GET /records with limit 0', status: 422, type: 'validation-failed', request: (c) => [`/records?user=${c.user.id}&limit=0`, { headers: bearer(c.user.token) }] },
+  { name: 'DELETE /record with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/record?id=${c.record.id}&user=${c.user.id}`, { method: 'DELETE', headers: bearer(UNKNOWN) }] },
+  { name: 'DELETE /record of an unknown record', status: 404, type: 'not-found', request: (c) => [`/record?id=${UNKNOWN}&user=${c.user.id}`, { method: 'DELETE', headers: bearer(c.user.token) }] },
+  { name: 'POST /records', status: 405, type: 'method-not-allowed', request: () => ['/records', { method: 'POST' }] },
+  // Anything else
+  { name: 'GET of an unknown path', status: 404, type: 'not-found', request: () => ['/nope', {}] },
+  { name: 'POST /healthz', status: 405, type: 'method-not-allowed', request: () => ['/healthz', { method: 'POST' }] },
+];
+
+const LEAKS = [/\bat [\w.<>]+ \(/, /node_modules/, /\/work\/|\/tmp\/|\/home\//, /\bselect\b|\binsert\b|\bfrom record/i, /Error:/];
+
+for (const c of CASES) {
+  errors(`when ${c.name}, then ${c.status} ${c.type}`, async (context) => {
+    const [path, init] = c.request(context);
+    const response = await fetch(`${context.service.url}${path}`, init);
+    const text = await response.text();
+    assert.is(response.status, c.status, text);
+    assert.is(response.headers.get('content-type'), 'application/problem+json');
+    const problem = JSON.parse(text) as { type: string; title: string; status: number; detail: string; requestId: string };
+    assert.is(problem.type, `/problems/${c.type}`);
+    assert.is(problem.status, c.status);
+    assert.ok(problem.title && problem.detail, 'title and detail are set');
+    assert.is(problem.requestId, response.headers.get('x-request-id'));
+    for (const leak of LEAKS) assert.not.match(text, leak);
+    assert.is(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(response.headers.get('content-security-policy')?.includes("default-src 'none'"));
+    assert.is(response.headers.get('x-powered-by'), null);
+    for (const [header, pattern] of Object.entries(c.headers ?? {})) assert.match(response.headers.get(header) ?? '', pattern);
+  });
+}
+
+errors('when Content-Length announces more than MAX_UPLOAD_BYTES, then 413 comes before the body is sent', async ({ service, user }) => {
+  // A raw request that sends only its head: the answer must not wait for a body.
+  const { port } = new URL(service.url);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(
+        `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${MAX_UPLOAD_BYTES * 10}\r\nAuthorization: Bearer ${user.token}\r\n\r\n`,
+      );
+    });
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (data.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(data);
+      }
+    });
+    socket.on('error', reject);
+    setTimeout(() => reject(new Error('no answer without a body')), 5000);
+  });
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+  assert.equal(await service.spooledFiles(), []);
+});
+
+errors('when the request id is given by the client, then it is echoed in the header and the problem', async ({ service }) => {
+  const response = await fetch(`${service.url}/nope`, { headers: { 'X-Request-Id': 'client-chosen-42' } });
+  assert.is(response.headers.get('x-request-id'), 'client-chosen-42');
+  assert.is(((await response.json()) as { requestId: string }).requestId, 'client-chosen-42');
+});
+
+errors.run();
