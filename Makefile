@@ -31,7 +31,7 @@ help: ## List the targets
 
 up: ## Build the image, start db and app in the background, wait until the app is healthy
 	$(COMPOSE) up --build --detach
-	@cid=$$($(COMPOSE) ps --quiet app); \
+	@cid=$$($(COMPOSE) ps --all --quiet app); \
 	if [ -z "$$cid" ]; then echo 'make up: no app container' >&2; exit 1; fi; \
 	printf 'Waiting for the app to be healthy'; \
 	waited=0; \

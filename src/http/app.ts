@@ -7,6 +7,7 @@ import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { problemResponses } from './errors.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
 import { recordDownloadRoutes } from './routes/record-download.js';
@@ -67,6 +68,7 @@ export function buildApp(deps: AppDeps): Koa {
   recordUploadRoutes(router, deps);
   recordDownloadRoutes(router, deps);
   libraryRoutes(router, deps);
+  docsRoutes(router, deps);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

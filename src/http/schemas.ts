@@ -59,3 +59,52 @@ export const uploadFields = z
       .optional(),
   })
   .refine((f) => f.bitrate === undefined || f.vbr === undefined, { message: 'send either bitrate or vbr, not both', path: ['vbr'] });
+
+// Responses. They are not used to validate what the service sends; they document it, from the same source.
+
+export const userResponse = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  token: z.string().uuid().describe('The access token. Shown only here; only its SHA-256 is stored.'),
+  createdAt: z.string().datetime(),
+});
+
+export const recordResponse = z.object({
+  id: z.string().uuid(),
+  user: z.string().uuid(),
+  url: z.string().url().describe('Download link: http://host:port/record?id=<record id>&user=<user id>'),
+  name: z.string().describe('The uploaded file name, as given'),
+  fileName: z.string().describe('The name the MP3 downloads as'),
+  createdAt: z.string().datetime(),
+  input: z.object({
+    container: z.enum(['RIFF', 'RIFX', 'RF64']),
+    encoding: z.enum(['pcm', 'float', 'alaw', 'mulaw']),
+    bitsPerSample: z.number().int(),
+    sampleRate: z.number().int(),
+    channels: z.number().int(),
+    durationSeconds: z.number(),
+  }),
+  output: z.object({
+    encoder: z.enum(['wasm', 'lamejs']),
+    sampleRate: z.number().int(),
+    channels: z.number().int(),
+    bitrateKbps: z.number().int().nullable().describe('CBR bitrate; null for VBR'),
+    vbrQuality: z.number().int().nullable().describe('LAME VBR quality; null for CBR'),
+    bytes: z.number().int(),
+  }),
+});
+
+export const recordPageResponse = z.object({
+  records: z.array(recordResponse),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});
+
+export const problemResponse = z.object({
+  type: z.string().describe('Stable identifier of the kind of error, e.g. /problems/unauthorized'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().describe('What went wrong and what to change'),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  property: z.string().optional().describe('For audio errors: the WAV header property at fault'),
+  requestId: z.string().describe('Also in the X-Request-Id header and the service log'),
+});

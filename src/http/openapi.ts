@@ -1,0 +1,216 @@
+// The OpenAPI 3.1 document, built from the zod schemas that validate requests, so the two cannot drift apart.
+import { z } from 'zod';
+import {
+  createUserBody,
+  deleteQuery,
+  downloadQuery,
+  listQuery,
+  problemResponse,
+  recordPageResponse,
+  recordResponse,
+  uploadFields,
+  userResponse,
+} from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** Query parameters from an object schema: one parameter per property. */
+function queryParameters(schema: z.ZodObject, examples: Record<string, unknown>) {
+  const json = schemaOf(schema, 'input') as { properties: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    schema: property,
+    ...(examples[name] !== undefined ? { example: examples[name] } : {}),
+  }));
+}
+
+const EXAMPLE_USER = '3f0c2a4e-8d1b-4c6e-9f2a-5b7d8e9f0a1b';
+const EXAMPLE_RECORD = 'c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f';
+const EXAMPLE_TOKEN = '9b1e7c3a-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
+
+const problem = (description: string, type: string, status: number, detail: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: {
+    'application/problem+json': {
+      schema: { $ref: '#/components/schemas/Problem' },
+      example: { type: `/problems/${type}`, title: description, status, detail, requestId: 'b5e1c0de-0000-4000-8000-000000000001' },
+    },
+  },
+});
+
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
+const WWW_AUTHENTICATE = { 'WWW-Authenticate': { schema: { type: 'string' }, example: 'Bearer realm="wav2mp3"' } };
+const UNAUTHORIZED = problem('Authentication failed', 'unauthorized', 401, 'the user id and token do not match a user', WWW_AUTHENTICATE);
+const INVALID = problem('The request has invalid values', 'validation-failed', 422, 'user: user must be a UUID');
+const NOT_FOUND = problem('Not found', 'not-found', 404, 'the record was not found');
+
+const EXAMPLE_RECORD_VIEW = {
+  id: EXAMPLE_RECORD,
+  user: EXAMPLE_USER,
+  url: `http://localhost:8000/record?id=${EXAMPLE_RECORD}&user=${EXAMPLE_USER}`,
+  name: 'take.wav',
+  fileName: 'take.mp3',
+  createdAt: '2026-11-26T12:00:00.000Z',
+  input: { container: 'RIFF', encoding: 'pcm', bitsPerSample: 16, sampleRate: 44100, channels: 2, durationSeconds: 12.5 },
+  output: { encoder: 'wasm', sampleRate: 44100, channels: 2, bitrateKbps: 128, vbrQuality: null, bytes: 201234 },
+};
+
+export function openApiDocument(options: { maxNameLength: number; maxUploadBytes: number }) {
+  const uploadSchema = schemaOf(uploadFields, 'input') as { properties: Record<string, JsonSchema>; required: string[] };
+  const downloadHeaders = {
+    'Accept-Ranges': { schema: { type: 'string' }, example: 'bytes' },
+    ETag: { schema: { type: 'string' }, description: 'Strong validator derived from the audio content hash' },
+    'Last-Modified': { schema: { type: 'string' } },
+    'Cache-Control': { schema: { type: 'string' }, example: 'private, max-age=31536000, immutable' },
+    'Content-Disposition': { schema: { type: 'string' }, example: `attachment; filename="take.mp3"; filename*=UTF-8''take.mp3` },
+  };
+  const mp3 = { 'audio/mpeg': { schema: { type: 'string', contentMediaType: 'audio/mpeg' } } };
+  const downloadParameters = [
+    ...queryParameters(downloadQuery, { id: EXAMPLE_RECORD, user: EXAMPLE_USER, inline: '1' }),
+    { name: 'Range', in: 'header', required: false, schema: { type: 'string' }, example: 'bytes=0-1023', description: 'One byte range; several are answered with the whole file' },
+    { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
+    { name: 'If-Modified-Since', in: 'header', required: false, schema: { type: 'string' } },
+    { name: 'If-Range', in: 'header', required: false, schema: { type: 'string' } },
+  ];
+  const downloadResponses = {
+    '200': { description: 'The MP3', headers: downloadHeaders, content: mp3 },
+    '206': { description: 'The requested byte range', headers: { ...downloadHeaders, 'Content-Range': { schema: { type: 'string' }, example: 'bytes 0-1023/201234' } }, content: mp3 },
+    '304': { description: 'The cached copy is current', headers: downloadHeaders },
+    '404': NOT_FOUND,
+    '416': problem('Range not satisfiable', 'range-not-satisfiable', 416, 'the file has 201234 bytes; ask for a range inside it', {
+      'Content-Range': { schema: { type: 'string' }, example: 'bytes */201234' },
+    }),
+    '422': INVALID,
+  };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'wav2mp3',
+      version: '0.1.0',
+      description:
+        'Converts WAV recordings to MP3 (LAME) and keeps them in PostgreSQL. Create a user, upload a WAV with its token, download the MP3. Every error is application/problem+json (RFC 9457).',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /user' } },
+      schemas: {
+        Problem: schemaOf(problemResponse),
+        User: schemaOf(userResponse),
+        Record: schemaOf(recordResponse),
+        RecordPage: schemaOf(recordPageResponse),
+      },
+    },
+    paths: {
+      '/user': {
+        post: {
+          summary: 'Create a user',
+          operationId: 'createUser',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(createUserBody(options.maxNameLength), 'input'), example: { name: 'Ann' } } },
+          },
+          responses: {
+            '201': { description: 'The user and its access token', content: { 'application/json': { schema: { $ref: '#/components/schemas/User' }, example: { id: EXAMPLE_USER, name: 'Ann', token: EXAMPLE_TOKEN, createdAt: '2026-11-26T12:00:00.000Z' } } } },
+            '400': problem('Malformed JSON', 'malformed-json', 400, 'the body is not valid JSON; send {"name": "..."}'),
+            '413': problem('Body too large', 'payload-too-large', 413, 'the JSON body must be under 16kb'),
+            '415': problem('Unsupported media type', 'unsupported-media-type', 415, 'send the body as application/json: {"name": "..."}'),
+            '422': problem('The request has invalid values', 'validation-failed', 422, 'name: name must not be empty'),
+          },
+        },
+      },
+      '/record': {
+        post: {
+          summary: 'Upload a WAV and convert it to MP3',
+          description: `Send \`user\` and \`token\` before \`file\`: the token is then checked before the file is read. The token may come as a Bearer header instead. At most ${options.maxUploadBytes} bytes.`,
+          operationId: 'uploadRecord',
+          security: [{}, { bearer: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  properties: { ...uploadSchema.properties, file: { type: 'string', format: 'binary', contentMediaType: 'audio/wav', description: 'The WAV file' } },
+                  required: [...uploadSchema.required, 'file'],
+                },
+                encoding: { file: { contentType: 'audio/wav, audio/x-wav, application/octet-stream' } },
+                example: { user: EXAMPLE_USER, token: EXAMPLE_TOKEN, bitrate: 192 },
+              },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'Converted and stored',
+              headers: { Location: { schema: { type: 'string' }, description: 'The download URL' } },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Record' }, example: EXAMPLE_RECORD_VIEW } },
+            },
+            '400': problem('Malformed multipart body', 'malformed-multipart', 400, 'the multipart body could not be read: Unexpected end of form'),
+            '401': UNAUTHORIZED,
+            '413': problem('Upload too large', 'payload-too-large', 413, `the file exceeds the limit of ${options.maxUploadBytes} bytes`),
+            '415': {
+              ...problem('Unsupported audio format', 'unsupported-audio', 415, 'format tag 0x0055 (MPEG Layer 3 (MP3)) is not supported; supported: PCM, IEEE float, A-law, µ-law'),
+              description: 'Not multipart/form-data, or audio that is not a WAV we convert (the detail names the header property)',
+            },
+            '422': { ...INVALID, description: 'Invalid fields or options, a WAV whose header contradicts itself, or a recording over the duration limit' },
+            '503': problem('Service busy', 'service-busy', 503, 'every conversion slot is taken; retry shortly', RETRY_AFTER),
+          },
+        },
+        get: {
+          summary: 'Download the MP3',
+          description: 'Streams the MP3; supports single byte ranges, ETag / If-None-Match, If-Range and Last-Modified. `inline=1` for in-browser playback.',
+          operationId: 'downloadRecord',
+          parameters: downloadParameters,
+          responses: downloadResponses,
+        },
+        head: {
+          summary: 'Headers of the MP3 download, without the body',
+          operationId: 'headRecord',
+          parameters: downloadParameters,
+          responses: Object.fromEntries(Object.entries(downloadResponses).map(([status, r]) => [status, { description: r.description, headers: 'headers' in r ? r.headers : {} }])),
+        },
+        delete: {
+          summary: 'Delete a record and its MP3',
+          operationId: 'deleteRecord',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(deleteQuery, { id: EXAMPLE_RECORD, user: EXAMPLE_USER }),
+          responses: { '204': { description: 'Deleted' }, '401': UNAUTHORIZED, '404': NOT_FOUND, '422': INVALID },
+        },
+      },
+      '/records': {
+        get: {
+          summary: "List the user's records, newest first",
+          operationId: 'listRecords',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(listQuery, { user: EXAMPLE_USER, limit: 20 }),
+          responses: {
+            '200': { description: 'One page', content: { 'application/json': { schema: { $ref: '#/components/schemas/RecordPage' }, example: { records: [EXAMPLE_RECORD_VIEW], nextCursor: null } } } },
+            '401': UNAUTHORIZED,
+            '422': INVALID,
+          },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness', operationId: 'health', responses: { '200': { description: 'The process runs', content: { 'application/json': { example: { status: 'ok' } } } } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the database answers',
+          operationId: 'ready',
+          responses: {
+            '200': { description: 'Ready', content: { 'application/json': { example: { status: 'ready' } } } },
+            '503': problem('Database unavailable', 'database-unavailable', 503, 'the database does not answer', RETRY_AFTER),
+          },
+        },
+      },
+    },
+  };
+}
