@@ -30,6 +30,15 @@ export interface AppDeps {
 // A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+const routers = new WeakMap<Koa, Router>();
+
+/** Every route the app serves, as [method, path] pairs; lets tests hold the OpenAPI document to the router. */
+export function routesOf(app: Koa): { method: string; path: string }[] {
+  const router = routers.get(app);
+  if (!router) throw new Error('not an app built by buildApp');
+  return router.stack.flatMap((layer) => layer.methods.map((method) => ({ method, path: String(layer.path) })));
+}
+
 export function buildApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged by problemResponses, once, with their request id
@@ -71,5 +80,6 @@ export function buildApp(deps: AppDeps): Koa {
   docsRoutes(router, deps);
   app.use(router.routes());
   app.use(router.allowedMethods());
+  routers.set(app, router);
   return app;
 }

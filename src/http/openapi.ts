@@ -198,6 +198,23 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
           },
         },
       },
+      '/openapi.json': {
+        get: { summary: 'This document', operationId: 'openApiDocument', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { example: { openapi: '3.1.0' } } } } } },
+      },
+      '/docs': {
+        get: { summary: 'Swagger UI for this document', operationId: 'swaggerUi', responses: { '200': { description: 'HTML page', content: { 'text/html': { example: '<!DOCTYPE html>…' } } } } },
+      },
+      '/docs/assets/{name}': {
+        get: {
+          summary: 'Swagger UI assets',
+          operationId: 'swaggerUiAsset',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, example: 'swagger-ui-bundle.js' }],
+          responses: {
+            '200': { description: 'The asset', content: { 'application/javascript': { example: '…' } } },
+            '404': problem('Not found', 'not-found', 404, 'no route for GET /docs/assets/unknown.js'),
+          },
+        },
+      },
       '/healthz': {
         get: { summary: 'Liveness', operationId: 'health', responses: { '200': { description: 'The process runs', content: { 'application/json': { example: { status: 'ok' } } } } } },
       },

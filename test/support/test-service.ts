@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type Koa from 'koa';
 import postgres from 'postgres';
 import { ConversionPool } from '../../src/audio/conversion-pool.js';
 import type { EncoderName } from '../../src/audio/mp3-encoder.js';
@@ -14,6 +15,7 @@ import { createLogger } from '../../src/log.js';
 
 export interface TestService {
   url: string;
+  app: Koa;
   sql: Sql;
   spoolDir: string;
   spooledFiles(): Promise<string[]>;
@@ -64,6 +66,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    app,
     sql,
     spoolDir,
     spooledFiles: () => readdir(spoolDir),
