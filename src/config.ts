@@ -48,7 +48,7 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema> & {
   /** DATA_DIR made absolute. */
   dataDir: string;
-  /** Where uploads are spooled while they convert; emptied at start-up. */
+  /** Where uploads are spooled while they convert, one folder per process (see upload-spool.ts). */
   spoolDir: string;
 };
 

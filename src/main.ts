@@ -1,26 +1,19 @@
 // Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { ConversionPool } from './audio/conversion-pool.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './log.js';
-
-/** Uploads spooled by a process that died mid-conversion are garbage; nothing refers to them. */
-async function emptySpool(spoolDir: string): Promise<void> {
-  await mkdir(spoolDir, { recursive: true });
-  for (const entry of await readdir(spoolDir)) await rm(path.join(spoolDir, entry), { force: true, recursive: true });
-}
+import { prepareUploadSpool } from './upload-spool.js';
 
 async function main(): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  await emptySpool(config.spoolDir);
+  const spoolDir = await prepareUploadSpool(config.spoolDir);
 
   const database = await openDatabase({
     databaseUrl: config.DATABASE_URL,
@@ -42,7 +35,7 @@ async function main(): Promise<void> {
     pool,
     log,
     encoder: config.ENCODER,
-    spoolDir: config.spoolDir,
+    spoolDir,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     maxNameLength: config.MAX_NAME_LENGTH,

@@ -1,0 +1,28 @@
+// The directory uploads are spooled to while they convert. Each process gets its own folder under DATA_DIR/spool,
+// named by its pid, and at start-up removes the folders of processes that are gone (a crash leaves its spool
+// behind), but never those of a live process sharing the same DATA_DIR.
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates this process's spool folder, emptied, after removing those of dead processes. Returns its path. */
+export async function prepareUploadSpool(spoolRoot: string): Promise<string> {
+  await mkdir(spoolRoot, { recursive: true });
+  for (const entry of await readdir(spoolRoot)) {
+    const pid = /^\d+$/.test(entry) ? Number(entry) : undefined;
+    if (pid !== undefined && pid !== process.pid && isAlive(pid)) continue;
+    await rm(path.join(spoolRoot, entry), { recursive: true, force: true });
+  }
+  const own = path.join(spoolRoot, String(process.pid));
+  await mkdir(own, { recursive: true });
+  return own;
+}
