@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     taskTimeoutMs: config.CONVERSION_TIMEOUT_MS,
   });
 
+  const lifecycle = { draining: false };
   const app = buildApp({
+    lifecycle,
     sql: database.sql,
     pool,
     log,
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    lifecycle.draining = true;
     log.info({ signal }, 'shutting down');
     const forced = setTimeout(() => {
       log.error('shutdown grace period over: exiting with work unfinished');

@@ -10,7 +10,8 @@ export type DomainErrorCode =
   | 'audio-too-long'
   | 'service-busy'
   | 'conversion-timeout'
-  | 'database-unavailable';
+  | 'database-unavailable'
+  | 'shutting-down';
 
 export interface FieldProblem {
   /** The field at fault, e.g. "name", "bitrate", "file". */

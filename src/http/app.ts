@@ -8,7 +8,7 @@ import type { Sql } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { problemResponses } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type Lifecycle } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
 import { recordDownloadRoutes } from './routes/record-download.js';
 import { recordUploadRoutes } from './routes/record-upload.js';
@@ -25,6 +25,7 @@ export interface AppDeps {
   maxNameLength: number;
   publicUrl: string | undefined;
   logRequests: boolean;
+  lifecycle: Lifecycle;
 }
 
 // A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.

@@ -29,6 +29,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; title: string }> 
   'service-busy': { status: 503, title: 'Service busy' },
   'conversion-timeout': { status: 503, title: 'Conversion took too long' },
   'database-unavailable': { status: 503, title: 'Database unavailable' },
+  'shutting-down': { status: 503, title: 'Shutting down' },
 };
 
 // Statuses that Koa or the router set without an error object (no route, wrong method).

@@ -11,11 +11,14 @@ import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
+import type { Lifecycle } from '../../src/http/routes/health.js';
 import { createLogger } from '../../src/log.js';
 
 export interface TestService {
   url: string;
   app: Koa;
+  pool: ConversionPool;
+  lifecycle: Lifecycle;
   sql: Sql;
   spoolDir: string;
   spooledFiles(): Promise<string[]>;
@@ -49,7 +52,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   });
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-spool-'));
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const lifecycle: Lifecycle = { draining: false };
   const app = buildApp({
+    lifecycle,
     sql,
     pool,
     log,
@@ -67,6 +72,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   return {
     url: `http://127.0.0.1:${port}`,
     app,
+    pool,
+    lifecycle,
     sql,
     spoolDir,
     spooledFiles: () => readdir(spoolDir),

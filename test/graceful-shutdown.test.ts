@@ -1,0 +1,85 @@
+// SIGTERM while an upload is still arriving: the upload is finished and stored, the process exits 0, and the MP3 is
+// there after a restart. Readiness turns 503 as soon as draining starts.
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { musicLike } from './fixtures/signals.js';
+import { encodeWav } from './fixtures/wav-writer.js';
+import { createUser, download } from './support/api-client.js';
+import { decodeMp3 } from './support/mp3-decode.js';
+import { startServiceProcess } from './support/service-process.js';
+import { startTestService, testDatabaseUrl } from './support/test-service.js';
+
+test('when draining starts, then /readyz answers 503 with Retry-After while /healthz stays 200', async () => {
+  const service = await startTestService();
+  try {
+    assert.is((await fetch(`${service.url}/readyz`)).status, 200);
+    service.lifecycle.draining = true;
+    const ready = await fetch(`${service.url}/readyz`);
+    assert.is(ready.status, 503);
+    assert.match(ready.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.is(((await ready.json()) as { type: string }).type, '/problems/shutting-down');
+    assert.is((await fetch(`${service.url}/healthz`)).status, 200);
+  } finally {
+    await service.close();
+  }
+});
+
+test('when SIGTERM arrives mid-upload, then that upload gets its 201, the exit code is 0 and the MP3 survives a restart', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-sigterm-'));
+  const env = process.env.TEST_EMBEDDED_DATABASE ? { DATA_DIR: dataDir } : { DATA_DIR: dataDir, DATABASE_URL: testDatabaseUrl() };
+  try {
+    const first = await startServiceProcess(env);
+    const user = await createUser(first.url, 'draining');
+    const wav = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(20, 44100, 2));
+    const boundary = 'sigterm-boundary';
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.wav"\r\n\r\n`,
+      ),
+      wav,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const { port } = new URL(first.url);
+    const exitCode = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(
+        { host: '127.0.0.1', port, path: '/record', method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+        },
+      );
+      request.on('error', reject);
+      // Half the body, then the signal, then the rest.
+      request.write(body.subarray(0, body.length / 2), () => {
+        first.child.kill('SIGTERM');
+        setTimeout(() => request.end(body.subarray(body.length / 2)), 300);
+      });
+    });
+    const { status, body: text } = await answer;
+    assert.is(status, 201, text);
+    const record = JSON.parse(text) as { id: string };
+    assert.is(await exitCode, 0);
+
+    const second = await startServiceProcess(env);
+    try {
+      const { response, bytes } = await download(`${second.url}/record?id=${record.id}&user=${user.id}`);
+      assert.is(response.status, 200);
+      const decoded = await decodeMp3(bytes);
+      assert.ok(Math.abs(decoded.samples / decoded.sampleRate - 20) < 0.001);
+    } finally {
+      assert.is(await second.stop(), 0);
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test.run();
