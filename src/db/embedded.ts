@@ -39,7 +39,7 @@ async function importWithoutSignalHooks() {
   return mod.default;
 }
 
-function findFreePort(): Promise<number> {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.unref();
@@ -60,12 +60,13 @@ async function clusterPassword(dataDir: string, fresh: boolean): Promise<string>
   return password;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+/** `port`: a fixed port instead of a free one (a test that restarts the server under a running client). */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   const clusterDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const fresh = !existsSync(path.join(clusterDir, 'PG_VERSION'));
   const password = await clusterPassword(dataDir, fresh);
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const runningAsRoot = os.userInfo().uid === 0;
   if (runningAsRoot) {
     // PostgreSQL refuses to run as root; the library runs it as a `postgres` system user, which must be able
