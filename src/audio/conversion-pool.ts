@@ -46,6 +46,11 @@ export class ConversionPool {
     return new ConversionPool(piscina, options);
   }
 
+  /** The worker threads themselves, for fault drills and diagnostics. */
+  get workers(): readonly import('node:worker_threads').Worker[] {
+    return this.#piscina.threads;
+  }
+
   get stats() {
     return { threads: this.#piscina.threads.length, queued: this.#piscina.queueSize, running: this.#piscina.utilization };
   }
