@@ -23,6 +23,8 @@ const ConfigSchema = z.object({
   WORKER_THREADS: integer(1, 256).default(Math.max(1, os.availableParallelism())),
   // Uploads waiting for a thread before new ones are refused with 503 (a bounded queue, not a pile-up).
   CONVERSION_QUEUE_MAX: integer(0, 10_000).default(8),
+  // Conversions one user may have in flight at once (429 beyond), so one client cannot starve the others.
+  MAX_CONVERSIONS_PER_USER: integer(1, 1_000).default(2),
   // A conversion running longer than this is abandoned and its worker replaced.
   CONVERSION_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
   // Largest accepted upload; 1 GiB holds ~100 minutes of 44.1 kHz stereo 16-bit audio.

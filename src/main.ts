@@ -5,6 +5,7 @@ import { ConversionPool } from './audio/conversion-pool.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { UserConversionSlots } from './domain/user-conversion-slots.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './log.js';
 import { prepareUploadSpool } from './upload-spool.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const lifecycle = { draining: false };
   const app = buildApp({
     lifecycle,
+    conversionSlots: new UserConversionSlots(config.MAX_CONVERSIONS_PER_USER),
     sql: database.sql,
     pool,
     log,

@@ -9,6 +9,7 @@ export type DomainErrorCode =
   | 'unsupported-option'
   | 'audio-too-long'
   | 'service-busy'
+  | 'too-many-conversions'
   | 'conversion-timeout'
   | 'database-unavailable'
   | 'shutting-down';

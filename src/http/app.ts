@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { ConversionPool } from '../audio/conversion-pool.js';
 import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
+import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
 import type { Logger } from '../log.js';
 import { problemResponses } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
@@ -26,6 +27,7 @@ export interface AppDeps {
   publicUrl: string | undefined;
   logRequests: boolean;
   lifecycle: Lifecycle;
+  conversionSlots: UserConversionSlots;
 }
 
 // A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.

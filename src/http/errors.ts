@@ -27,6 +27,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; title: string }> 
   'unsupported-option': { status: 422, title: 'Output option not available' },
   'audio-too-long': { status: 422, title: 'Recording too long' },
   'service-busy': { status: 503, title: 'Service busy' },
+  'too-many-conversions': { status: 429, title: 'Too many conversions in progress' },
   'conversion-timeout': { status: 503, title: 'Conversion took too long' },
   'database-unavailable': { status: 503, title: 'Database unavailable' },
   'shutting-down': { status: 503, title: 'Shutting down' },

@@ -10,6 +10,7 @@ import { ConversionPool } from '../../src/audio/conversion-pool.js';
 import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
+import { UserConversionSlots } from '../../src/domain/user-conversion-slots.js';
 import { buildApp } from '../../src/http/app.js';
 import type { Lifecycle } from '../../src/http/routes/health.js';
 import { createLogger } from '../../src/log.js';
@@ -31,6 +32,7 @@ export interface TestServiceOptions {
   maxQueue?: number;
   maxUploadBytes?: number;
   maxAudioSeconds?: number;
+  maxConversionsPerUser?: number;
   maxNameLength?: number;
   taskTimeoutMs?: number;
   publicUrl?: string;
@@ -55,6 +57,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const lifecycle: Lifecycle = { draining: false };
   const app = buildApp({
     lifecycle,
+    conversionSlots: new UserConversionSlots(options.maxConversionsPerUser ?? 2),
     sql,
     pool,
     log,

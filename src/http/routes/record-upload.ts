@@ -6,6 +6,7 @@ import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
 import { convertUpload } from '../../domain/convert-upload.js';
 import { validationFailed } from '../../domain/errors.js';
+import type { UserConversionSlots } from '../../domain/user-conversion-slots.js';
 import { authenticateUser } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
 import { recordView } from '../record-view.js';
@@ -21,6 +22,7 @@ export interface RecordUploadDeps {
   maxUploadBytes: number;
   maxAudioSeconds: number;
   publicUrl: string | undefined;
+  conversionSlots: UserConversionSlots;
 }
 
 export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void {
@@ -30,16 +32,24 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
   router.post('/record', async (ctx) => {
     const headerToken = bearerToken(ctx);
     let authenticatedUser: string | undefined;
+    let releaseSlot: (() => void) | undefined;
     // The token is checked as soon as the user id is known: before the file is read when the fields come first
-    // (as browsers and curl send them), and in any case before any conversion work.
+    // (as browsers and curl send them), and in any case before any conversion work. So is the user's slot.
     const authenticate = async (fields: Record<string, string>) => {
       const { user, token } = parseInput(uploadFields, fields);
       await authenticateUser(sql, user, headerToken ?? token);
       authenticatedUser = user;
+      releaseSlot ??= deps.conversionSlots.acquire(user);
     };
-    const file = await receive(ctx, async (fieldsSoFar) => {
-      if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
-    });
+    let file: Awaited<ReturnType<typeof receive>>;
+    try {
+      file = await receive(ctx, async (fieldsSoFar) => {
+        if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
+      });
+    } catch (error) {
+      releaseSlot?.();
+      throw error;
+    }
     try {
       const fields = parseInput(uploadFields, ctx.request.body);
       if (authenticatedUser !== fields.user) await authenticate(ctx.request.body as Record<string, string>);
@@ -61,6 +71,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       ctx.set('Location', view.url);
       ctx.body = view;
     } finally {
+      releaseSlot?.();
       if (file) await rm(file.path, { force: true });
     }
   });
