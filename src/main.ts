@@ -8,6 +8,8 @@ import { migrate } from './db/migrate.js';
 import { UserConversionSlots } from './domain/user-conversion-slots.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './log.js';
+import { allOf, conversionLog } from './observability/conversion-log.js';
+import { ServiceMetrics } from './observability/metrics.js';
 import { prepareUploadSpool } from './upload-spool.js';
 
 async function main(): Promise<void> {
@@ -32,9 +34,13 @@ async function main(): Promise<void> {
   });
 
   const lifecycle = { draining: false };
+  const metrics = new ServiceMetrics({ stats: () => pool.stats }, config.DATABASE_POOL_MAX);
   const app = buildApp({
     lifecycle,
     conversionSlots: new UserConversionSlots(config.MAX_CONVERSIONS_PER_USER),
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
+    conversionEvents: allOf(metrics.conversionListener(), conversionLog(log)),
     sql: database.sql,
     pool,
     log,

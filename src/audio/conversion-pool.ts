@@ -26,6 +26,7 @@ export class ConversionTimeoutError extends Error {
 export class ConversionPool {
   readonly #piscina: Piscina<ConversionTask, ConversionOutcome>;
   readonly #options: ConversionPoolOptions;
+  #inFlight = 0;
 
   private constructor(piscina: Piscina<ConversionTask, ConversionOutcome>, options: ConversionPoolOptions) {
     this.#piscina = piscina;
@@ -51,8 +52,10 @@ export class ConversionPool {
     return this.#piscina.threads;
   }
 
-  get stats() {
-    return { threads: this.#piscina.threads.length, queued: this.#piscina.queueSize, running: this.#piscina.utilization };
+  /** Threads alive, tasks waiting for one, and tasks running. */
+  get stats(): { threads: number; queued: number; running: number } {
+    const queued = this.#piscina.queueSize;
+    return { threads: this.#piscina.threads.length, queued, running: Math.max(0, this.#inFlight - queued) };
   }
 
   /**
@@ -76,6 +79,7 @@ export class ConversionPool {
           sinkFailed.abort();
         });
     });
+    this.#inFlight++;
     try {
       const outcome = await this.#piscina.run(
         { path, options, port: theirs },
@@ -96,6 +100,7 @@ export class ConversionPool {
       }
       throw error;
     } finally {
+      this.#inFlight--;
       ours.close();
     }
   }

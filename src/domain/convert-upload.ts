@@ -15,9 +15,17 @@ export interface UploadedWav {
   originalName: string;
 }
 
+/** Told about every conversion, for logs and metrics; the use case itself stays free of both. */
+export interface ConversionOutcomeListener {
+  started(): void;
+  succeeded(event: { record: RecordRow; audioSeconds: number; wallSeconds: number }): void;
+  failed(event: { reason: string; message: string; wallSeconds: number }): void;
+}
+
 export interface ConvertUploadDeps {
   sql: Sql;
   pool: ConversionPool;
+  events?: ConversionOutcomeListener;
 }
 
 // Seconds to suggest to a client turned away because every thread is busy: about one short conversion.
@@ -44,17 +52,20 @@ function domainErrorOf(error: unknown): unknown {
 }
 
 export async function convertUpload(
-  { sql, pool }: ConvertUploadDeps,
+  { sql, pool, events }: ConvertUploadDeps,
   userId: string,
   upload: UploadedWav,
   options: Omit<ConversionOptions, 'title'>,
 ): Promise<RecordRow> {
   const recordId = randomUUID();
   const writer = new RecordChunkWriter(sql, recordId);
+  const started = performance.now();
+  const wallSeconds = () => (performance.now() - started) / 1000;
+  events?.started();
   try {
     const summary = await pool.convert(upload.path, { ...options, title: upload.originalName }, (bytes) => writer.write(bytes));
     await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
-    return await writer.commit((tx) =>
+    const record = await writer.commit((tx) =>
       insertRecord(tx, {
         id: recordId,
         userId,
@@ -75,8 +86,16 @@ export async function convertUpload(
         chunkBytes: RECORD_CHUNK_BYTES,
       }),
     );
+    events?.succeeded({ record, audioSeconds: summary.input.durationSeconds, wallSeconds: wallSeconds() });
+    return record;
   } catch (error) {
     await writer.abort();
-    throw domainErrorOf(error);
+    const translated = domainErrorOf(error);
+    events?.failed({
+      reason: translated instanceof DomainError ? translated.code : 'internal-error',
+      message: translated instanceof Error ? translated.message : String(translated),
+      wallSeconds: wallSeconds(),
+    });
+    throw translated;
   }
 }

@@ -6,9 +6,12 @@ import type { ConversionPool } from '../audio/conversion-pool.js';
 import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
 import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
+import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
+import type { ServiceMetrics } from '../observability/metrics.js';
 import { problemResponses } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { healthRoutes, type Lifecycle } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
 import { recordDownloadRoutes } from './routes/record-download.js';
@@ -28,6 +31,11 @@ export interface AppDeps {
   logRequests: boolean;
   lifecycle: Lifecycle;
   conversionSlots: UserConversionSlots;
+  /** Prometheus metrics; absent, /metrics is not served. */
+  metrics?: ServiceMetrics;
+  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  conversionEvents?: ConversionOutcomeListener;
 }
 
 // A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.
@@ -57,12 +65,14 @@ export function buildApp(deps: AppDeps): Koa {
     try {
       await next();
     } finally {
+      const route = (ctx._matchedRoute as string | undefined) ?? 'unmatched';
+      deps.metrics?.httpDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, (performance.now() - started) / 1000);
       if (deps.logRequests) {
         deps.log.info(
           {
             requestId: ctx.state.requestId,
             method: ctx.method,
-            route: ctx._matchedRoute ?? null,
+            route,
             status: ctx.status,
             durationMs: Math.round(performance.now() - started),
             bytes: ctx.length ?? null,
@@ -81,6 +91,7 @@ export function buildApp(deps: AppDeps): Koa {
   recordDownloadRoutes(router, deps);
   libraryRoutes(router, deps);
   docsRoutes(router, deps);
+  if (deps.metrics) metricsRoutes(router, { metrics: deps.metrics, token: deps.metricsToken });
   app.use(router.routes());
   app.use(router.allowedMethods());
   routers.set(app, router);

@@ -4,7 +4,7 @@ import type Router from '@koa/router';
 import type { ConversionPool } from '../../audio/conversion-pool.js';
 import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
-import { convertUpload } from '../../domain/convert-upload.js';
+import { convertUpload, type ConversionOutcomeListener } from '../../domain/convert-upload.js';
 import { validationFailed } from '../../domain/errors.js';
 import type { UserConversionSlots } from '../../domain/user-conversion-slots.js';
 import { authenticateUser } from '../../domain/users.js';
@@ -23,6 +23,7 @@ export interface RecordUploadDeps {
   maxAudioSeconds: number;
   publicUrl: string | undefined;
   conversionSlots: UserConversionSlots;
+  conversionEvents?: ConversionOutcomeListener;
 }
 
 export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void {
@@ -55,7 +56,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       if (authenticatedUser !== fields.user) await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       const record = await convertUpload(
-        { sql, pool },
+        { sql, pool, events: deps.conversionEvents },
         fields.user,
         { path: file.path, originalName: file.originalName.replaceAll('\u0000', '\ufffd') },
         {

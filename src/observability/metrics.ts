@@ -1,0 +1,85 @@
+// Prometheus metrics (prom-client): HTTP, conversions, the worker pool, the database pool, and the process.
+import client from 'prom-client';
+import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
+
+export interface PoolGauges {
+  stats(): { queued: number; running: number; threads: number };
+}
+
+export class ServiceMetrics {
+  readonly registry = new client.Registry();
+  readonly httpDuration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly conversionsStarted = new client.Counter({ name: 'conversions_started_total', help: 'Conversions started', registers: [this.registry] });
+  readonly conversionsSucceeded = new client.Counter({ name: 'conversions_succeeded_total', help: 'Conversions stored', registers: [this.registry] });
+  readonly conversionsFailed = new client.Counter({
+    name: 'conversions_failed_total',
+    help: 'Conversions that ended without a record, by reason (the problem type)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly conversionDuration = new client.Histogram({
+    name: 'conversion_duration_seconds',
+    help: 'Wall time of a conversion, from the worker pool to the commit',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  readonly conversionAudio = new client.Histogram({
+    name: 'conversion_audio_seconds',
+    help: 'Length of the converted recordings',
+    buckets: [1, 10, 30, 60, 180, 600, 1800, 3600, 10800],
+    registers: [this.registry],
+  });
+
+  constructor(pool: PoolGauges, databaseConnectionsMax: number) {
+    client.collectDefaultMetrics({ register: this.registry });
+    new client.Gauge({
+      name: 'conversion_queue_depth',
+      help: 'Uploads waiting for a conversion thread',
+      registers: [this.registry],
+      collect() {
+        this.set(pool.stats().queued);
+      },
+    });
+    new client.Gauge({
+      name: 'conversion_pool_utilization',
+      help: 'Share of the conversion threads busy (0 to 1)',
+      registers: [this.registry],
+      collect() {
+        const { running, threads } = pool.stats();
+        this.set(threads ? running / threads : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'conversion_pool_threads',
+      help: 'Conversion threads alive',
+      registers: [this.registry],
+      collect() {
+        this.set(pool.stats().threads);
+      },
+    });
+    // postgres.js does not report how many of its connections are open; the conversions in flight each hold one,
+    // which conversions_started_total minus the ended ones shows.
+    new client.Gauge({ name: 'database_pool_max_connections', help: 'PostgreSQL connections this process may open', registers: [this.registry] }).set(
+      databaseConnectionsMax,
+    );
+  }
+
+  /** What the upload use case reports, as metrics. */
+  conversionListener(): ConversionOutcomeListener {
+    return {
+      started: () => this.conversionsStarted.inc(),
+      succeeded: ({ audioSeconds, wallSeconds }) => {
+        this.conversionsSucceeded.inc();
+        this.conversionDuration.observe(wallSeconds);
+        this.conversionAudio.observe(audioSeconds);
+      },
+      failed: ({ reason }) => this.conversionsFailed.inc({ reason }),
+    };
+  }
+}
