@@ -1,6 +1,7 @@
 // Fuzzing POST /record with mutated WAVs through the real route, real worker threads and the real database. Whatever
 // the bytes, the service must answer 201 or a 4xx problem that gives none of its internals away, keep nothing of a
 // refused upload, and stay healthy. CI runs 300 mutations of a fixed seed; scripts/fuzz.sh runs 2,000 of a new one.
+import type { ReservedSql } from 'postgres';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
@@ -24,7 +25,8 @@ const FUZZ_SEED = wholeNumberSetting('FUZZ_SEED', 0x5eed_f022);
 // Replays one mutation of the run: the number that starts its name.
 const FUZZ_ONLY = process.env.FUZZ_ONLY ? wholeNumberSetting('FUZZ_ONLY', 0) : undefined;
 // A few at a time, as real clients send them, yet fewer than threads + queue of the test service (2 + 8), so that
-// load shedding (a legitimate 503) cannot happen and any 5xx is a fault.
+// load shedding (a legitimate 503) cannot happen and any 5xx is a fault. Each lane uploads as a user of its own, so
+// that the per-user cap on conversions in flight (429) does not turn the fuzzing into a test of that cap.
 const CONCURRENT_UPLOADS = 4;
 // These files are tiny; a request without an answer after this long is a hang.
 const ANSWER_TIMEOUT_MS = 60_000;
@@ -47,7 +49,8 @@ interface FuzzOutcome {
 
 interface Context {
   service: TestService;
-  user: CreatedUser;
+  /** One per lane. */
+  users: CreatedUser[];
   recordsBefore: number;
   outcome: FuzzOutcome | undefined;
   /** Rejections nobody handled, and exceptions that escaped, while the suite ran. */
@@ -61,8 +64,9 @@ const fuzz = suite<Context>(`fuzzed uploads (${runName})`, {} as Context);
 let onRejection: ((reason: unknown) => void) | undefined;
 let onCrash: ((error: unknown) => void) | undefined;
 
-async function recordCount(service: TestService, userId: string): Promise<number> {
-  const [row] = await service.sql<{ n: number }[]>`select count(*)::int as n from records where user_id = ${userId}`;
+async function recordCount(service: TestService, users: CreatedUser[]): Promise<number> {
+  const ids = users.map((user) => user.id);
+  const [row] = await service.sql<{ n: number }[]>`select count(*)::int as n from records where user_id in ${service.sql(ids)}`;
   return row!.n;
 }
 
@@ -81,8 +85,9 @@ fuzz.before(async (context) => {
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtExceptionMonitor', onCrash);
   context.service = await startTestService();
-  context.user = await createUser(context.service.url, 'fuzzer');
-  context.recordsBefore = await recordCount(context.service, context.user.id);
+  context.users = [];
+  for (let lane = 0; lane < CONCURRENT_UPLOADS; lane++) context.users.push(await createUser(context.service.url, `fuzzer ${lane}`));
+  context.recordsBefore = await recordCount(context.service, context.users);
 });
 
 fuzz.after(async ({ service }) => {
@@ -159,13 +164,13 @@ async function send(service: TestService, user: CreatedUser, wav: MutatedWav): P
   return judge(response, service);
 }
 
-async function runFuzz({ service, user, inFlight }: Context): Promise<FuzzOutcome> {
+async function runFuzz({ service, users, inFlight }: Context): Promise<FuzzOutcome> {
   const outcome: FuzzOutcome = { statuses: new Map(), problemTypes: new Map(), created: 0, failures: [], slowest: { name: '', ms: 0 }, seconds: 0 };
   const started = performance.now();
   const mutations: Iterator<MutatedWav> =
     FUZZ_ONLY === undefined ? mutatedWavs(FUZZ_SEED, FUZZ_COUNT)[Symbol.iterator]() : [mutatedWav(FUZZ_SEED, FUZZ_ONLY)].values();
   // Each lane takes the next mutation once its previous upload is answered; sharing the iterator sends each once.
-  const lane = async () => {
+  const lane = async (user: CreatedUser) => {
     for (let next = mutations.next(); !next.done; next = mutations.next()) {
       const wav = next.value;
       inFlight.add(wav.name);
@@ -180,7 +185,7 @@ async function runFuzz({ service, user, inFlight }: Context): Promise<FuzzOutcom
       for (const breach of verdict.breaches) outcome.failures.push(`${wav.name}\n      ${breach}\n      reproduce: ${reproduction(wav)}`);
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENT_UPLOADS }, lane));
+  await Promise.all(users.map(lane));
   outcome.seconds = (performance.now() - started) / 1000;
   return outcome;
 }
@@ -204,25 +209,63 @@ fuzz('when mutated WAVs are uploaded, then every answer is a 201 or a 4xx proble
   assert.ok(outcome.failures.length === 0, `${outcome.failures.length} uploads broke the contract:\n  ${shown}${more}`);
 });
 
-fuzz('when the fuzzing is over, then no spooled file, half-written transaction or record of a refused upload is left', async ({ service, user, recordsBefore, outcome }) => {
+// The pool size test-service.ts gives the service's postgres.js client.
+const SERVICE_POOL_CONNECTIONS = 10;
+const RESERVE_TIMEOUT_MS = 5_000;
+// PostgreSQL's answer to SAVEPOINT outside a transaction block: no_active_sql_transaction.
+const NOT_IN_A_TRANSACTION = '25P01';
+
+/** Whether the connection sits inside a transaction block, found with a savepoint, which only a block accepts. */
+async function insideTransaction(connection: ReservedSql): Promise<boolean> {
+  try {
+    await connection`savepoint fuzz_probe`;
+  } catch (error) {
+    return (error as { code?: unknown }).code !== NOT_IN_A_TRANSACTION; // 25P02: inside a failed one
+  }
+  await connection`rollback`; // a leaked transaction: the test fails anyway; end it so the pool can close
+  return true;
+}
+
+/**
+ * A conversion that failed must roll back and release its connection. Reserving every connection of the service's
+ * own pool finds both leaks without looking at other clients of a shared database: a connection never released
+ * cannot be reserved, and one released mid-transaction is still inside it.
+ */
+async function connectionsStillInTransaction(service: TestService): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`a pool connection could not be reserved within ${RESERVE_TIMEOUT_MS} ms: one was never released`)),
+      RESERVE_TIMEOUT_MS,
+    );
+  });
+  const reserving = Promise.all(Array.from({ length: SERVICE_POOL_CONNECTIONS }, () => service.sql.reserve()));
+  const reserved = await Promise.race([reserving, timedOut]).finally(() => clearTimeout(timer));
+  try {
+    let inside = 0;
+    for (const connection of reserved) if (await insideTransaction(connection)) inside++;
+    return inside;
+  } finally {
+    for (const connection of reserved) connection.release();
+  }
+}
+
+fuzz('when the fuzzing is over, then no spooled file, half-written transaction or record of a refused upload is left', async ({ service, users, recordsBefore, outcome }) => {
   assert.ok(outcome, 'the fuzz run finished');
   assert.equal(await service.spooledFiles(), [], 'spool directory');
-  const recordsAfter = await recordCount(service, user.id);
+  const recordsAfter = await recordCount(service, users);
   assert.is(recordsAfter - recordsBefore, outcome.created, 'one record per 201, none for a refused upload');
-  // A conversion that failed must have rolled back and released its connection, not left it inside a transaction.
-  const [open] = await service.sql<{ n: number }[]>`
-    select count(*)::int as n from pg_stat_activity
-    where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
-  assert.is(open!.n, 0, 'connections left inside a transaction');
+  assert.is(await connectionsStillInTransaction(service), 0, 'connections of the pool left inside a transaction');
 });
 
-fuzz('when the fuzzing is over, then the service is healthy and still converts a valid WAV', async ({ service, user }) => {
+fuzz('when the fuzzing is over, then the service is healthy and still converts a valid WAV', async ({ service, users }) => {
   for (const probe of ['/healthz', '/readyz']) {
     const response = await fetch(`${service.url}${probe}`);
     assert.is(response.status, 200, probe);
     await response.arrayBuffer();
   }
   const wav = encodeWav({ sampleRate: 44100, channels: 2 }, [sine(440, 0.5, 44100), sine(660, 0.5, 44100)]);
+  const user = users[0]!;
   const record = await uploadOk(service.url, wav, { user: user.id, token: user.token, fileName: 'after-fuzz.wav' });
   const { response, bytes } = await download(record.url);
   assert.is(response.status, 200);

@@ -27,13 +27,19 @@ function expandMuLaw(code: number): number {
 const ALAW = Float32Array.from({ length: 256 }, (_, i) => expandALaw(i) / 32768);
 const MULAW = Float32Array.from({ length: 256 }, (_, i) => expandMuLaw(i) / 32768);
 
+/**
+ * Float WAVs may hold anything: overs from a DAW, NaN, or 1e15 from a corrupt file. LAME writes a broken stream for
+ * huge values, so samples are clipped to full scale, as a DAC would, and NaN becomes silence.
+ */
+const clampFloat = (x: number) => (x >= -1 && x <= 1 ? x : x > 1 ? 1 : x < -1 ? -1 : 0);
+
 function sampleReader(format: WavFormat): SampleReader {
   const le = format.littleEndian;
   switch (format.encoding) {
     case 'alaw': return (v, o) => ALAW[v.getUint8(o)]!;
     case 'mulaw': return (v, o) => MULAW[v.getUint8(o)]!;
     case 'float':
-      return format.bytesPerSample === 8 ? (v, o) => v.getFloat64(o, le) : (v, o) => v.getFloat32(o, le);
+      return format.bytesPerSample === 8 ? (v, o) => clampFloat(v.getFloat64(o, le)) : (v, o) => clampFloat(v.getFloat32(o, le));
     case 'pcm':
       switch (format.bytesPerSample) {
         case 1: return (v, o) => (v.getUint8(o) - 128) / 128;

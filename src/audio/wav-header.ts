@@ -90,8 +90,8 @@ function parseFmt(bytes: Uint8Array, littleEndian: boolean): RawFmt {
     fmt.extensible = true;
     fmt.validBits = view.getUint16(18, littleEndian);
     fmt.channelMask = view.getUint32(20, littleEndian);
-    // The sub-format GUID starts with the ordinary format tag.
-    formatTag = view.getUint16(24, littleEndian);
+    // The sub-format GUID starts with the ordinary format tag, as a 32-bit field in the file's byte order.
+    formatTag = view.getUint32(24, littleEndian);
     fmt.formatTag = formatTag;
   }
   return fmt;

@@ -85,6 +85,7 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
     ['µ-law', { sampleRate: 8000, channels: 1, encoding: 'mulaw' }],
     ['WAVE_FORMAT_EXTENSIBLE 24-bit', { sampleRate: 48000, channels: 2, bitsPerSample: 24, extensible: true }],
     ['RIFX (big-endian)', { sampleRate: 44100, channels: 2, container: 'RIFX' }],
+    ['RIFX with a WAVE_FORMAT_EXTENSIBLE float fmt', { sampleRate: 44100, channels: 2, container: 'RIFX', extensible: true, encoding: 'float', bitsPerSample: 32 }],
     ['RF64', { sampleRate: 44100, channels: 2, container: 'RF64' }],
     ['unknown sizes (0xFFFFFFFF)', { sampleRate: 44100, channels: 2, unknownSizes: 0xffffffff }],
     ['unknown sizes (0)', { sampleRate: 16000, channels: 1, unknownSizes: 0 }],
@@ -108,6 +109,20 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
       assertFaithful(result, spec, { channels: spec.channels, sampleRate: spec.sampleRate, durationToleranceMs });
     });
   }
+
+  formats('when a float WAV holds overs, huge values and NaN, then they are clipped and the MP3 is still valid', async (context) => {
+    const rate = 44100;
+    const samples = twoTones(1, rate, 0);
+    for (const [i, value] of [[1000, 1.7], [2000, -3], [3000, 1e15], [4000, Number.NaN], [5000, -5e21]] as const) samples[i] = value;
+    const file = path.join(context.dir, 'overs.wav');
+    await writeFile(file, encodeWav({ sampleRate: rate, channels: 1, encoding: 'float', bitsPerSample: 32 }, [samples]));
+    const parts: Uint8Array[] = [];
+    const summary = await convertWavFile(file, { encoder }, (bytes) => void parts.push(bytes), context.wasm);
+    const mp3 = new Uint8Array(Buffer.concat(parts));
+    mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
+    const decoded = await decodeMp3(mp3);
+    assert.is(decoded.samples, rate);
+  });
 
   formats('when the data chunk is cut short mid-sample, then what is there converts', async (context) => {
     const spec: WavSpec = { sampleRate: 44100, channels: 2, truncateDataBytes: 44_101 };
