@@ -30,6 +30,8 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # Migrations are read at start-up from ../../../sql/ relative to dist/src/db/migrate.js, i.e. /app/sql.
 COPY sql ./sql
+# The web page at /, served as it is (no build step).
+COPY public ./public
 COPY --from=build /app/dist/src ./dist/src
 
 # The container always listens on 8000 (publish it on any host port). DATA_DIR holds only the upload spool here,

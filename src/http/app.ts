@@ -12,6 +12,7 @@ import type { ServiceMetrics } from '../observability/metrics.js';
 import { problemResponses } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { webPageRoutes } from './routes/web-page.js';
 import { healthRoutes, type Lifecycle } from './routes/health.js';
 import { libraryRoutes } from './routes/library.js';
 import { recordDownloadRoutes } from './routes/record-download.js';
@@ -91,6 +92,7 @@ export function buildApp(deps: AppDeps): Koa {
   recordDownloadRoutes(router, deps);
   libraryRoutes(router, deps);
   docsRoutes(router, deps);
+  webPageRoutes(router);
   if (deps.metrics) metricsRoutes(router, { metrics: deps.metrics, token: deps.metricsToken });
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -215,6 +215,31 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
           },
         },
       },
+      '/': {
+        get: { summary: 'The web page: convert WAV files in the browser', operationId: 'webPage', responses: { '200': { description: 'HTML page', content: { 'text/html': { example: '<!doctype html>…' } } } } },
+      },
+      '/assets/{name}': {
+        get: {
+          summary: 'Assets of the web page',
+          operationId: 'webPageAsset',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, example: 'app.js' }],
+          responses: {
+            '200': { description: 'The asset', content: { 'text/javascript': { example: '…' } } },
+            '304': { description: 'The cached copy is current' },
+            '404': problem('Not found', 'not-found', 404, 'no route for GET /assets/unknown.js'),
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          operationId: 'metrics',
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': { example: 'conversions_succeeded_total 42' } } },
+            '401': problem('Authentication failed', 'unauthorized', 401, 'send the metrics token as a Bearer header', WWW_AUTHENTICATE),
+          },
+        },
+      },
       '/healthz': {
         get: { summary: 'Liveness', operationId: 'health', responses: { '200': { description: 'The process runs', content: { 'application/json': { example: { status: 'ok' } } } } } },
       },
