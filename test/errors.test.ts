@@ -174,6 +174,58 @@ errors('when Content-Length announces more than MAX_UPLOAD_BYTES, then 413 comes
   assert.equal(await service.spooledFiles(), []);
 });
 
+/**
+ * Sends a chunked multipart upload whose file part never ends, until the server answers or closes: how many bytes
+ * a refusal costs. Chunked, with no Content-Length, so nothing tells the server the size up front.
+ */
+async function pumpUntilAnswered(port: number, fields: Record<string, string>): Promise<{ answer: string; sent: number }> {
+  const boundary = 'pumped';
+  const head =
+    Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`).join('') +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.wav"\r\n\r\n`;
+  const frame = (data: string | Buffer) => Buffer.concat([Buffer.from(`${Buffer.byteLength(data).toString(16)}\r\n`), Buffer.from(data), Buffer.from('\r\n')]);
+  const limit = 500 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      socket.write(frame(head));
+      const chunk = frame(Buffer.alloc(64 * 1024));
+      const pump = () => {
+        while (!socket.destroyed && !answer && sent < limit) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    socket.on('data', (data) => (answer += data.toString()));
+    socket.on('close', () => resolve({ answer, sent }));
+    socket.on('error', (e) => resolve({ answer: answer || String(e), sent }));
+    setTimeout(() => reject(new Error(`no answer after ${sent} bytes`)), 10_000);
+  });
+}
+
+// Socket buffers hold a few megabytes; the rest of a 500 MB body is never read.
+const CHEAP_BYTES = 32 * 1024 * 1024;
+
+errors('when the token is wrong, then the 401 comes after the fields and the connection closes instead of reading the file', async ({ service, user }) => {
+  const { answer, sent } = await pumpUntilAnswered(Number(new URL(service.url).port), { user: user.id, token: 'wrong' });
+  assert.match(answer, /^HTTP\/1\.1 401 /, `after ${sent} bytes: ${JSON.stringify(answer.slice(0, 200))}`);
+  assert.match(answer, /Connection: close/i);
+  assert.ok(sent < CHEAP_BYTES, `the client got to send ${sent} bytes`);
+  assert.equal(await service.spooledFiles(), []);
+});
+
+errors('when a chunked upload passes MAX_UPLOAD_BYTES, then 413 comes while it streams, not after', async ({ service, user }) => {
+  const { answer, sent } = await pumpUntilAnswered(Number(new URL(service.url).port), { user: user.id, token: user.token });
+  assert.match(answer, /^HTTP\/1\.1 413 /, `after ${sent} bytes: ${JSON.stringify(answer.slice(0, 200))}`);
+  assert.ok(sent < CHEAP_BYTES, `the client got to send ${sent} bytes`);
+  for (let i = 0; i < 50 && (await service.spooledFiles()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await service.spooledFiles(), []);
+});
+
 errors('when the request id is given by the client, then it is echoed in the header and the problem', async ({ service }) => {
   const response = await fetch(`${service.url}/nope`, { headers: { 'X-Request-Id': 'client-chosen-42' } });
   assert.is(response.headers.get('x-request-id'), 'client-chosen-42');

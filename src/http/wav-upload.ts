@@ -1,6 +1,10 @@
 // Receives the multipart upload of POST /record: spools the one WAV file to disk (never into memory) and lets
 // the caller check the user's token as soon as the fields before the file have arrived.
 import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import multer from '@koa/multer';
 import type { Context } from 'koa';
@@ -34,6 +38,64 @@ const MULTER_PROBLEMS: Record<string, (maxUploadBytes: number) => HttpProblem> =
   LIMIT_FIELD_VALUE: () => new HttpProblem(422, 'field-value-too-long', 'Field value too long', 'a form field value is too long'),
 };
 
+/**
+ * multer's storage engine for the spool: like its diskStorage, but it also ends and removes a file whose upload
+ * stops half way (diskStorage leaves such a file, and its descriptor, open), and can drop everything on request.
+ */
+// multer 2 hands storage engines the part as a stream; the @types package still describes multer 1.
+interface IncomingFilePart {
+  stream: Readable;
+  path?: string;
+}
+type StoredFileInfo = { path: string; size: number; destination: string; filename: string };
+
+class SpoolStorage {
+  readonly #streams = new Map<string, WriteStream>();
+
+  constructor(readonly dir: string) {}
+
+  _handleFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: unknown, info?: StoredFileInfo) => void): void {
+    const filePath = path.join(this.dir, `${randomUUID()}.upload`);
+    const out = createWriteStream(filePath, { flags: 'wx' });
+    this.#streams.set(filePath, out);
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      this.#discard(filePath);
+      cb(error);
+    };
+    file.stream.on('error', fail);
+    file.stream.on('close', () => {
+      if (!file.stream.readableEnded) fail(new Error('Request closed'));
+    });
+    out.on('error', fail);
+    out.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      this.#streams.delete(filePath);
+      cb(null, { path: filePath, size: out.bytesWritten, destination: this.dir, filename: path.basename(filePath) });
+    });
+    file.stream.pipe(out);
+  }
+
+  _removeFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: Error | null) => void): void {
+    if (file.path) this.#discard(file.path);
+    cb(null);
+  }
+
+  /** Ends and removes every file this request is still writing or has written. */
+  discardAll(): void {
+    for (const filePath of [...this.#streams.keys()]) this.#discard(filePath);
+  }
+
+  #discard(filePath: string): void {
+    this.#streams.get(filePath)?.destroy();
+    this.#streams.delete(filePath);
+    rm(filePath, { force: true }).catch(() => {});
+  }
+}
+
 const BUSBOY_PARSE_ERROR = /^(Unexpected end of (form|file)|Malformed|Multipart: Boundary not found|Request aborted|Part terminated)/;
 
 export function receiveWavUpload(limits: WavUploadLimits) {
@@ -47,24 +109,41 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       ctx.set('Connection', 'close');
       throw MULTER_PROBLEMS.LIMIT_FILE_SIZE!(limits.maxUploadBytes);
     }
+    // multer answers an error only once the whole body has been read and discarded. A refusal that needs no more of
+    // the body (a wrong token, too many bytes) is answered at once instead; the route then closes the connection.
+    let refuse: (error: unknown) => void = () => {};
+    const refused = new Promise<never>((_, reject) => (refuse = reject));
+    refused.catch(() => {}); // observed through the race below; a refusal after it settled needs no handler
+    let received = 0;
+    const countBytes = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) refuse(MULTER_PROBLEMS.LIMIT_FILE_SIZE!(limits.maxUploadBytes));
+    };
+    ctx.req.on('data', countBytes);
+    const spool = new SpoolStorage(limits.spoolDir);
     const upload = multer({
-      storage: multer.diskStorage({
-        destination: limits.spoolDir,
-        filename: (_req, _file, cb) => cb(null, `${randomUUID()}.upload`),
-      }),
+      storage: spool as unknown as multer.StorageEngine,
       // Part headers are UTF-8 in practice (browsers, curl); busboy's default would garble "запись.wav".
       defParamCharset: 'utf8',
       limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 },
       fileFilter: (req: IncomingMessage & { body?: Record<string, string> }, _file, cb) => {
         beforeFile({ ...(req.body ?? {}) }).then(
           () => cb(null, true),
-          (error: Error) => cb(error, false),
+          (error: Error) => {
+            refuse(error);
+            cb(error, false);
+          },
         );
       },
     } as multer.Options);
+    const parsed = upload.single('file')(ctx as never, async () => {});
+    // Whichever loses the race settles later, unobserved.
+    parsed.catch(() => {});
     try {
-      await upload.single('file')(ctx as never, async () => {});
+      await Promise.race([parsed, refused]);
     } catch (error) {
+      // Whatever was being written is useless now, even if multer is still busy with the body.
+      spool.discardAll();
       const code = (error as { code?: string }).code;
       const known = code ? MULTER_PROBLEMS[code] : undefined;
       if (known) throw known(limits.maxUploadBytes);
@@ -73,6 +152,8 @@ export function receiveWavUpload(limits: WavUploadLimits) {
         throw new HttpProblem(400, 'malformed-multipart', 'Malformed multipart body', `the multipart body could not be read: ${error.message}`);
       }
       throw error;
+    } finally {
+      ctx.req.off('data', countBytes);
     }
     const file = (ctx as Context & { file?: { path: string; originalname: string; size: number } }).file;
     return file && { path: file.path, originalName: file.originalname, size: file.size };

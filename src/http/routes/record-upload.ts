@@ -49,6 +49,9 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       });
     } catch (error) {
       releaseSlot?.();
+      // Refused before the body was read (wrong token, too large): close the connection rather than drain up to a
+      // gigabyte the answer no longer needs.
+      if (!ctx.req.complete) ctx.set('Connection', 'close');
       throw error;
     }
     try {
