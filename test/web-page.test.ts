@@ -1,0 +1,250 @@
+// The web page at /, end to end in headless Chromium against the real service: a person's path through it, by
+// labels and roles (which also proves every control has an accessible name), and partly by keyboard alone.
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { musicLike, sine } from './fixtures/signals.js';
+import { encodeWav } from './fixtures/wav-writer.js';
+import { download, upload } from './support/api-client.js';
+import { launchChromium, openPage, type PageUnderTest } from './support/browser.js';
+import { startTestService, type TestService } from './support/test-service.js';
+
+// Written only on request (UPDATE_SCREENSHOT=1), so an ordinary test run leaves the working tree clean.
+const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
+const STEP_TIMEOUT_MS = 15_000;
+// Lengths that are not a whole number of MP3 frames: a player that counted the encoder's padding would be off by
+// tens of milliseconds, far outside the 1 ms the test allows.
+const TAKE = { name: 'take.wav', sampleRate: 44100, samples: 103_447 };
+const INTERVIEW = { name: 'interview.wav', sampleRate: 48000, samples: 150_001 };
+
+interface Context {
+  service: TestService;
+  browser: Browser;
+  tab: PageUnderTest;
+  user: { id: string; name: string; token: string };
+  setupError?: unknown;
+}
+const webPage = suite<Context>('web page', {} as Context);
+
+webPage.before(async (context) => {
+  try {
+    context.service = await startTestService();
+    context.browser = await launchChromium();
+    context.tab = await openPage(context.browser, context.service.url);
+  } catch (error) {
+    // uvu drops an error thrown by a before hook without printing it; each test reports it instead.
+    context.setupError = error;
+  }
+});
+webPage.before.each(({ setupError }) => {
+  if (setupError) throw setupError;
+});
+webPage.after(async ({ tab, browser, service }) => {
+  await tab?.close();
+  await browser?.close();
+  await service?.close();
+});
+
+const takeWav = () => {
+  const s = sine(440, TAKE.samples / TAKE.sampleRate, TAKE.sampleRate);
+  return encodeWav({ sampleRate: TAKE.sampleRate, channels: 2 }, [s, s]);
+};
+const interviewWav = () => encodeWav({ sampleRate: INTERVIEW.sampleRate, channels: 2 }, musicLike(INTERVIEW.samples / INTERVIEW.sampleRate, INTERVIEW.sampleRate, 2));
+
+const recordItem = (page: Page, fileName: string): Locator => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: fileName }) });
+const uploadItem = (page: Page, fileName: string): Locator => page.getByRole('list', { name: 'Files being converted' }).getByRole('listitem').filter({ hasText: fileName });
+
+async function listRecords(service: TestService, user: Context['user']) {
+  const response = await fetch(`${service.url}/records?user=${user.id}`, { headers: { Authorization: `Bearer ${user.token}` } });
+  return ((await response.json()) as { records: Array<{ id: string; url: string; fileName: string; output: { channels: number; vbrQuality: number | null } }> }).records;
+}
+
+// This suite compiles without lib.dom (so that src/ cannot use browser globals by mistake). Code that runs in the
+// page is therefore either a string expression or a function of an element, whose DOM type goes unchecked.
+const storedUser = (page: Page) => page.evaluate<string | null>("localStorage.getItem('wav2mp3.user')");
+const focusedId = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.id');
+
+/** Every text a file's row showed, in order, recorded in the page as it changes (too fast to poll for). */
+async function watchUploadStates(page: Page): Promise<() => Promise<string[]>> {
+  const list = page.locator('#uploads');
+  await list.evaluate((element) => {
+    const seen: string[] = (element.uploadStates = []);
+    new element.ownerDocument.defaultView.MutationObserver(() => {
+      for (const state of element.querySelectorAll('.upload-state')) {
+        const text = `${state.closest('li').querySelector('.upload-name').textContent}: ${state.textContent}`;
+        if (seen.at(-1) !== text) seen.push(text);
+      }
+    }).observe(element, { subtree: true, childList: true, characterData: true });
+  });
+  return () => list.evaluate((element): string[] => element.uploadStates);
+}
+
+/** The duration the <audio> element reports once it has loaded the file's metadata. */
+const audioDuration = (audio: Locator) =>
+  audio.evaluate(
+    (element) =>
+      new Promise<number>((resolve, reject) => {
+        if (element.readyState >= 1) resolve(element.duration);
+        element.addEventListener('loadedmetadata', () => resolve(element.duration));
+        element.addEventListener('error', () => reject(new Error(`media error ${element.error.code}: ${element.error.message}`)));
+      }),
+  );
+
+/** Drops a file on the element as a person dragging it from their file manager would: dragenter, dragover, drop. */
+const dropFile = (target: Locator, name: string, bytes: Uint8Array) =>
+  target.evaluate(
+    (element, [fileName, base64]) => {
+      const window = element.ownerDocument.defaultView;
+      const transfer = new window.DataTransfer();
+      transfer.items.add(new window.File([Uint8Array.from(window.atob(base64), (c: string) => c.charCodeAt(0))], fileName, { type: 'audio/wav' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        element.dispatchEvent(new window.DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }
+    },
+    [name, Buffer.from(bytes).toString('base64')] as const,
+  );
+
+webPage('when a visitor creates a user, then the page keeps it across reloads and shows the converter', async (context) => {
+  const { page } = context.tab;
+  await page.getByLabel('Your name').fill('Ann');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByText('Signed in as Ann').waitFor({ timeout: STEP_TIMEOUT_MS });
+  context.user = JSON.parse((await storedUser(page))!) as Context['user'];
+  assert.is(context.user.name, 'Ann');
+  assert.is(await page.locator('#user-token').textContent(), context.user.token, 'the new token is shown, to be kept');
+
+  await page.reload();
+  await page.getByText('Signed in as Ann').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.ok(await page.getByRole('heading', { name: 'Convert' }).isVisible());
+  await page.getByText('No recordings yet').waitFor({ timeout: STEP_TIMEOUT_MS });
+});
+
+webPage('when a WAV is chosen with the keyboard alone, then its row shows upload progress, conversion and done, and the record is listed', async ({ tab: { page } }) => {
+  const states = await watchUploadStates(page);
+  // Tab from the top of the page to the file picker: it must be reachable, and Enter must open it.
+  await page.locator('body').focus();
+  let reached = false;
+  for (let presses = 0; presses < 30 && !reached; presses++) {
+    await page.keyboard.press('Tab');
+    reached = (await focusedId(page)) === 'wav-files';
+  }
+  assert.ok(reached, 'Tab reaches the file picker');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  assert.ok(chooser.isMultiple(), 'several files can be chosen at once');
+  await chooser.setFiles({ name: TAKE.name, mimeType: 'audio/wav', buffer: Buffer.from(takeWav()) });
+
+  await uploadItem(page, TAKE.name).getByText('done', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const seen = await states();
+  assert.ok(seen.some((s) => /^take\.wav: uploading \d+ %$/.test(s)), `upload progress shown: ${seen.join(' | ')}`);
+  assert.ok(seen.includes('take.wav: converting…'), `conversion shown: ${seen.join(' | ')}`);
+  assert.is(await uploadItem(page, TAKE.name).getByRole('progressbar', { name: TAKE.name }).getAttribute('value'), '100');
+  await recordItem(page, 'take.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.match((await recordItem(page, 'take.mp3').locator('.record-facts').textContent())!, /^2\.3 s · .* kB · 128 kbps · stereo · 44\.1 kHz · /);
+});
+
+webPage('when a WAV is dropped with VBR and mono chosen, then it converts with those options', async ({ tab: { page }, service, user }) => {
+  await page.getByLabel('Variable bitrate').check();
+  assert.ok(await page.getByLabel('Bitrate', { exact: true }).isDisabled(), 'the CBR choice is off while VBR is chosen');
+  await page.getByLabel('VBR quality').selectOption('2');
+  await page.getByLabel(/^Mono/).check();
+  await dropFile(page.locator('#drop-zone'), INTERVIEW.name, interviewWav());
+
+  await uploadItem(page, INTERVIEW.name).getByText('done', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await recordItem(page, 'interview.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.match((await recordItem(page, 'interview.mp3').locator('.record-facts').textContent())!, /VBR quality 2 · mono · 48 kHz/);
+  const saved = (await listRecords(service, user)).find((r) => r.fileName === 'interview.mp3');
+  assert.equal([saved?.output.vbrQuality, saved?.output.channels], [2, 1]);
+  const titles = await page.locator('.record-title').allTextContents();
+  assert.equal(titles, ['interview.mp3', 'take.mp3'], 'newest first');
+});
+
+webPage('when a record is listed, then its <audio> player loads exactly the source duration', async ({ tab: { page } }) => {
+  for (const source of [TAKE, INTERVIEW]) {
+    const audio = recordItem(page, source.name.replace('.wav', '.mp3')).locator('audio');
+    assert.is(await audio.getAttribute('preload'), 'metadata');
+    assert.match((await audio.getAttribute('src'))!, /\/record\?id=[0-9a-f-]{36}&user=[0-9a-f-]{36}&inline=1$/);
+    const duration = await audioDuration(audio);
+    const expected = source.samples / source.sampleRate;
+    assert.ok(Math.abs(duration - expected) < 0.001, `${source.name}: <audio> reports ${duration} s, the source is ${expected} s`);
+  }
+});
+
+webPage('when the page shows a user with records, then it fits a 375 px phone screen without horizontal scrolling', async ({ tab: { page } }) => {
+  // The players show their lengths once loaded; the screenshot should too.
+  for (const audio of await page.locator('audio').all()) await audioDuration(audio);
+  const screenshot = await page.screenshot({ fullPage: true });
+  if (process.env.UPDATE_SCREENSHOT === '1') await writeFile(SCREENSHOT, screenshot);
+
+  await page.setViewportSize({ width: 375, height: 800 });
+  const widths = await page.evaluate<{ document: number; viewport: number }>('({ document: document.documentElement.scrollWidth, viewport: innerWidth })');
+  assert.ok(widths.document <= widths.viewport, `the page is ${widths.document} px wide in a ${widths.viewport} px viewport`);
+  await page.setViewportSize({ width: 1000, height: 800 });
+});
+
+webPage('when the download link is followed, then the file is the MP3 the API serves, under its MP3 name', async ({ tab: { page }, service, user }) => {
+  const [saved] = await Promise.all([page.waitForEvent('download'), recordItem(page, 'take.mp3').getByRole('link', { name: 'Download take.mp3' }).click()]);
+  assert.is(saved.suggestedFilename(), 'take.mp3');
+  const fromBrowser = await readFile((await saved.path())!);
+  const record = (await listRecords(service, user)).find((r) => r.fileName === 'take.mp3')!;
+  const fromApi = await download(record.url);
+  assert.is(fromApi.response.status, 200);
+  assert.ok(fromBrowser.length > 0 && Buffer.compare(fromBrowser, Buffer.from(fromApi.bytes)) === 0, 'the same bytes');
+});
+
+webPage('when a record is deleted with the keyboard, then it leaves the list and the service', async ({ tab: { page }, service, user }) => {
+  const record = (await listRecords(service, user)).find((r) => r.fileName === 'take.mp3')!;
+  page.once('dialog', (dialog) => void dialog.accept());
+  await recordItem(page, 'take.mp3').getByRole('button', { name: 'Delete take.mp3' }).focus();
+  await page.keyboard.press('Enter');
+  await recordItem(page, 'take.mp3').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+  assert.ok(await page.getByText('Deleted take.mp3.').isVisible());
+  assert.is(await focusedId(page), 'library-heading', 'focus goes back to the list, not to the body');
+  assert.is((await fetch(record.url)).status, 404);
+  assert.equal(await page.locator('.record-title').allTextContents(), ['interview.mp3']);
+});
+
+webPage('when a file that is not a WAV is uploaded, then the service’s reason is shown beside that file', async ({ tab: { page }, service, user }) => {
+  const broken = Buffer.from('this is a text file, not a WAV');
+  await page.getByLabel('Choose WAV files').setInputFiles({ name: 'broken.wav', mimeType: 'audio/wav', buffer: broken });
+  const row = uploadItem(page, 'broken.wav');
+  await row.getByText('not converted').waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  const problem = (await (await upload(service.url, broken, { user: user.id, token: user.token, fileName: 'broken.wav' })).json()) as { title: string; detail: string };
+  const shown = (await row.locator('.error').textContent())!;
+  assert.ok(shown.startsWith(`${problem.title}. `), `the title leads: ${shown}`);
+  assert.ok(shown.toLowerCase().includes(problem.detail.toLowerCase()), `the detail "${problem.detail}" is shown: ${shown}`);
+  assert.equal(await page.locator('.record-title').allTextContents(), ['interview.mp3'], 'nothing was added');
+});
+
+webPage('when the user is forgotten and comes back with id and token, then the records are there again', async ({ tab: { page }, user }) => {
+  await page.getByRole('button', { name: 'Forget me' }).click();
+  assert.is(await storedUser(page), null);
+  assert.not.ok(await page.getByRole('heading', { name: 'Your recordings' }).isVisible());
+
+  await page.getByLabel('User id').fill(user.id);
+  await page.getByLabel('Token').fill('00000000-0000-4000-8000-000000000000');
+  await page.getByRole('button', { name: 'Use this user' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Authentication failed' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  await page.getByLabel('User id').fill('not-an-id');
+  await page.getByLabel('Token').fill(user.token);
+  await page.getByRole('button', { name: 'Use this user' }).click();
+  await page.getByText('User must be a UUID.').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.is(await page.getByLabel('User id').getAttribute('aria-invalid'), 'true', 'the message is beside the field at fault');
+
+  await page.getByLabel('User id').fill(user.id);
+  await page.getByRole('button', { name: 'Use this user' }).click();
+  await recordItem(page, 'interview.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.ok(await page.getByText(`Signed in as user ${user.id.slice(0, 8)}…`).isVisible());
+});
+
+webPage('when the whole path has run, then the page logged no errors other than the refusals it showed', async ({ tab }) => {
+  // The browser logs every 4xx answer; those are the refusals the earlier steps asked for. Anything else (a CSP
+  // violation, an exception) is a fault.
+  const unexpected = tab.problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|415|422)/.test(p));
+  assert.equal(unexpected, []);
+});
+
+webPage.run();
