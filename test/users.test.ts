@@ -63,4 +63,18 @@ users('when a name has non-ASCII characters, then it is stored and echoed as giv
   assert.is(row!.name, name);
 });
 
+users('when a user asks for its profile with its token, then 200 with the name; with another token, then 401', async ({ service }) => {
+  const created = (await (await postUser(service, JSON.stringify({ name: 'Returning' }))).json()) as { id: string; token: string };
+  const other = (await (await postUser(service, JSON.stringify({ name: 'Other' }))).json()) as { id: string; token: string };
+  const mine = await fetch(`${service.url}/user?id=${created.id}`, { headers: { Authorization: `Bearer ${created.token}` } });
+  assert.is(mine.status, 200);
+  const profile = (await mine.json()) as { id: string; name: string; token?: string };
+  assert.equal({ id: profile.id, name: profile.name, token: profile.token }, { id: created.id, name: 'Returning', token: undefined });
+  const wrongHeaders: Record<string, string>[] = [{ Authorization: `Bearer ${other.token}` }, {}];
+  for (const headers of wrongHeaders) {
+    const response = await fetch(`${service.url}/user?id=${created.id}`, { headers });
+    assert.is(response.status, 401);
+  }
+});
+
 users.run();

@@ -1,6 +1,6 @@
 // "Your user": create a user, or come back with an existing id and token; once signed in, the id and token to
 // keep, and "Forget me". The service validates the values; its field messages appear beside the inputs.
-import { createUser, listRecords } from './api.js';
+import { createUser, getUser, listRecords } from './api.js';
 import { describeError, showError } from './error-text.js';
 import { forgetUser, loadUser, saveUser } from './session.js';
 
@@ -74,8 +74,10 @@ export function setUpAccount({ parts, firstPageSize, onSignedIn, onSignedOut }) 
   handleSubmit(signInForm, async (data) => {
     const user = { id: String(data.get('id')).trim(), name: '', token: String(data.get('token')).trim() };
     try {
-      // The first page of records doubles as the check that the id and token belong together.
+      // The first page of records doubles as the check that the id and token belong together; the profile gives the
+      // name to greet.
       const firstPage = await listRecords(user, { limit: firstPageSize });
+      user.name = (await getUser(user)).name;
       clearFormError(signInForm);
       signInForm.reset();
       saveUser(user);

@@ -45,6 +45,9 @@ async function request(path, { method = 'GET', token, json } = {}) {
 /** @returns {Promise<{id: string, name: string, token: string}>} */
 export const createUser = (name) => request('/user', { method: 'POST', json: { name } });
 
+/** The user's own profile (id, name, createdAt); proves the id and token belong together. */
+export const getUser = (user) => request(`/user?${new URLSearchParams({ id: user.id })}`, { token: user.token });
+
 /** One page of the user's records, newest first; pass the answer's nextCursor back for the next page. */
 export function listRecords(user, { limit = 20, cursor } = {}) {
   const query = new URLSearchParams({ user: user.id, limit: String(limit) });

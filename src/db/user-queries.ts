@@ -18,3 +18,8 @@ export async function findUserTokenHash(sql: Sql, userId: string): Promise<Buffe
   const [row] = await sql<{ tokenSha256: Buffer }[]>`select token_sha256 as "tokenSha256" from users where id = ${userId}`;
   return row?.tokenSha256;
 }
+
+export async function findUserById(sql: Sql, userId: string): Promise<UserRow | undefined> {
+  const [row] = await sql<UserRow[]>`select id, name, created_at as "createdAt" from users where id = ${userId}`;
+  return row;
+}

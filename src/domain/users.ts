@@ -1,7 +1,7 @@
 // Use cases of users: sign-up and checking a user's access token.
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/connect.js';
-import { findUserTokenHash, insertUser } from '../db/user-queries.js';
+import { findUserById, findUserTokenHash, insertUser, type UserRow } from '../db/user-queries.js';
 import { accessTokenMatches, hashAccessToken, newAccessToken } from './access-tokens.js';
 import { unauthorized } from './errors.js';
 
@@ -23,4 +23,12 @@ export async function createUser(sql: Sql, name: string): Promise<CreatedUser> {
 export async function authenticateUser(sql: Sql, userId: string, token: string | undefined): Promise<void> {
   const storedHash = await findUserTokenHash(sql, userId);
   if (token === undefined || !accessTokenMatches(token, storedHash)) throw unauthorized();
+}
+
+/** The user's own profile, for a client that has only the id and token (signing in again). */
+export async function findAuthenticatedUser(sql: Sql, userId: string, token: string | undefined): Promise<UserRow> {
+  await authenticateUser(sql, userId, token);
+  const user = await findUserById(sql, userId);
+  if (!user) throw unauthorized();
+  return user;
 }

@@ -9,6 +9,8 @@ import {
   recordPageResponse,
   recordResponse,
   uploadFields,
+  userProfileResponse,
+  userQuery,
   userResponse,
 } from './schemas.js';
 
@@ -111,6 +113,17 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
     },
     paths: {
       '/user': {
+        get: {
+          summary: "The user's own profile (for a client that kept only the id and token)",
+          operationId: 'getUser',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(userQuery, { id: EXAMPLE_USER }),
+          responses: {
+            '200': { description: 'The user', content: { 'application/json': { schema: schemaOf(userProfileResponse), example: { id: EXAMPLE_USER, name: 'Ann', createdAt: '2026-11-26T12:00:00.000Z' } } } },
+            '401': UNAUTHORIZED,
+            '422': INVALID,
+          },
+        },
         post: {
           summary: 'Create a user',
           operationId: 'createUser',

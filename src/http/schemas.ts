@@ -28,6 +28,8 @@ export const downloadQuery = z.object({
 
 export const deleteQuery = z.object({ id: uuid('id'), user: uuid('user') });
 
+export const userQuery = z.object({ id: uuid('id') });
+
 export const MAX_PAGE_SIZE = 100;
 export const listQuery = z.object({
   user: uuid('user'),
@@ -68,6 +70,8 @@ export const userResponse = z.object({
   token: z.string().uuid().describe('The access token. Shown only here; only its SHA-256 is stored.'),
   createdAt: z.string().datetime(),
 });
+
+export const userProfileResponse = userResponse.omit({ token: true });
 
 export const recordResponse = z.object({
   id: z.string().uuid(),

@@ -1,9 +1,10 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Sql } from '../../db/connect.js';
-import { createUser } from '../../domain/users.js';
+import { createUser, findAuthenticatedUser } from '../../domain/users.js';
+import { bearerToken } from '../bearer-token.js';
 import { HttpProblem } from '../errors.js';
-import { createUserBody } from '../schemas.js';
+import { createUserBody, userQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 export interface UserRoutesDeps {
@@ -40,5 +41,12 @@ export function userRoutes(router: Router, { sql, maxNameLength }: UserRoutesDep
     const user = await createUser(sql, name);
     ctx.status = 201;
     ctx.body = { id: user.id, name: user.name, token: user.token, createdAt: user.createdAt.toISOString() };
+  });
+
+  router.get('/user', async (ctx) => {
+    const { id } = parseInput(userQuery, ctx.query);
+    const user = await findAuthenticatedUser(sql, id, bearerToken(ctx));
+    ctx.set('Cache-Control', 'private, no-cache');
+    ctx.body = { id: user.id, name: user.name, createdAt: user.createdAt.toISOString() };
   });
 }
