@@ -2,52 +2,79 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { machineDescription, writeSection } from './report.js';
+import type { Benchmark } from './bench-options.js';
+import { describeInput } from './bench-inputs.js';
+import { deleteBenchUsers } from './bench-users.js';
+import { watchMachineLoad } from './machine-load.js';
+import { machineDescription } from './report.js';
 import { createBenchUser, residentMemoryMiB, startService, uploadFile } from './service-under-test.js';
-import { writeBenchWav } from './wav-input.js';
+import { medianText, spread } from './statistics.js';
+import { writeBenchWav, type BenchWavSpec } from './wav-input.js';
 
-export async function memoryBenchmark(databaseUrl: string, minutesList = [1, 20, 60]): Promise<void> {
+const FULL_SECONDS = [60, 20 * 60, 60 * 60];
+const TINY_SECONDS = [2, 4];
+const RUNS = 3;
+
+interface MemoryRun {
+  idleMiB: number;
+  peakMiB: number;
+  seconds: number;
+  mp3Bytes: number;
+}
+
+/** One upload to a freshly started service: VmHWM is a high-water mark for the life of the process. */
+async function measureOnce(databaseUrl: string, dataDir: string, wav: string): Promise<MemoryRun> {
+  const service = await startService({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
+  try {
+    const idle = await residentMemoryMiB(service.pid);
+    const user = await createBenchUser(service.url);
+    const started = performance.now();
+    const { status, body } = await uploadFile(service.url, user, wav);
+    const seconds = (performance.now() - started) / 1000;
+    if (status !== 201) throw new Error(`upload answered ${status}: ${JSON.stringify(body)}`);
+    const after = await residentMemoryMiB(service.pid);
+    await deleteBenchUsers(databaseUrl, [user.id]);
+    return { idleMiB: idle.current, peakMiB: after.peak, seconds, mp3Bytes: (body as { output: { bytes: number } }).output.bytes };
+  } finally {
+    await service.stop();
+  }
+}
+
+export const memoryBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
+  const load = watchMachineLoad();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-memory-'));
+  const runs = tiny ? 1 : RUNS;
   const rows: string[] = [];
   try {
-    for (const minutes of minutesList) {
-      const wav = path.join(dir, `${minutes}min.wav`);
-      const bytes = await writeBenchWav(wav, { seconds: minutes * 60, sampleRate: 44100, channels: 2, content: 'music' });
-      const service = await startService({ DATA_DIR: path.join(dir, `data-${minutes}`), DATABASE_URL: databaseUrl });
-      try {
-        const idle = await residentMemoryMiB(service.pid);
-        const user = await createBenchUser(service.url);
-        const started = performance.now();
-        const { status, body } = await uploadFile(service.url, user, wav);
-        const seconds = (performance.now() - started) / 1000;
-        if (status !== 201) throw new Error(`upload answered ${status}: ${JSON.stringify(body)}`);
-        const after = await residentMemoryMiB(service.pid);
-        const mp3Bytes = (body as { output: { bytes: number } }).output.bytes;
-        rows.push(
-          `| ${minutes} min | ${(bytes / 2 ** 20).toFixed(0)} MiB | ${(mp3Bytes / 2 ** 20).toFixed(1)} MiB | ${idle.current.toFixed(0)} MiB | **${after.peak.toFixed(0)} MiB** | ${seconds.toFixed(1)} s |`,
-        );
-        console.log(rows.at(-1));
-      } finally {
-        await service.stop();
-      }
+    for (const seconds of tiny ? TINY_SECONDS : FULL_SECONDS) {
+      const spec: BenchWavSpec = { seconds, sampleRate: 44100, channels: 2, content: 'music' };
+      const wav = path.join(dir, `${seconds}s.wav`);
+      const bytes = await writeBenchWav(wav, spec);
+      const measured: MemoryRun[] = [];
+      for (let run = 0; run < runs; run++) measured.push(await measureOnce(databaseUrl, path.join(dir, `data-${seconds}-${run}`), wav));
+      const peak = measured.map((m) => m.peakMiB);
+      const idle = measured.map((m) => m.idleMiB);
+      const wall = measured.map((m) => m.seconds);
+      rows.push(
+        `| ${describeInput(spec)} | ${(bytes / 2 ** 20).toFixed(0)} MiB | ${(measured[0]!.mp3Bytes / 2 ** 20).toFixed(1)} MiB | ${medianText(idle, 0)} MiB | **${medianText(peak, 0)} MiB** | ${spread(peak, 0)} MiB | ${medianText(wall, 1)} s |`,
+      );
+      console.log(rows.at(-1));
       await rm(wav, { force: true });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  await writeSection(
-    'memory',
-    `## Memory: peak RSS of the service process per upload
+  return `## Memory: peak RSS of the service process per upload
 
-Machine: ${machineDescription()}. Database: PostgreSQL in its own process (not counted).
+Machine: ${machineDescription()}; ${load.stop()}. Database: PostgreSQL in its own process (not counted).
 Input: 44.1 kHz stereo 16-bit WAV of music-like content (bench/wav-input.ts), uploaded once, streamed from disk, to a
-freshly started service (\`node dist/src/main.js\`, default settings, WASM encoder, CBR 128 kbps). Peak RSS is the
-kernel's high-water mark (VmHWM) of the service process after the 201; it includes the worker threads.
+freshly started service (\`node dist/src/main.js\`, default settings, WASM encoder, CBR 128 kbps), ${runs} run${runs > 1 ? 's' : ''} per
+length, each on a new service process; median and range (min–max). Peak RSS is the kernel's high-water mark (VmHWM)
+of the service process after the 201; it includes the worker threads.
 Command: \`npm run bench -- memory\`.
 
-| Recording | WAV | MP3 | RSS at rest | Peak RSS | Upload → 201 |
-|---|---|---|---|---|---|
+| Recording | WAV | MP3 | RSS at rest | Peak RSS | Peak range | Upload → 201 |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-`,
-  );
-}
+`;
+};

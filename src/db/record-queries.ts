@@ -65,7 +65,7 @@ export async function findRecordForUser(sql: Sql, recordId: string, userId: stri
 }
 
 // Chunks requested ahead of the one being sent: the database reads the next ones while the client receives this one.
-const PREFETCH_CHUNKS = 4;
+const PREFETCH_CHUNKS = 2;
 
 /**
  * Bytes `start` to `end` (inclusive) of a record's MP3, as a sequence of buffers. Only the chunks that overlap the

@@ -1,0 +1,110 @@
+// Wall time from the first byte of an upload to its 201 (HTTP, spooling, worker pool, PostgreSQL), against native
+// `lame -b 128` converting the same file on the same machine in the same run.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compileLameWasm } from '../src/audio/wasm-lame-encoder.js';
+import type { Benchmark } from './bench-options.js';
+import { describeInput, writeBenchInputs, type BenchInput } from './bench-inputs.js';
+import { deleteBenchUsers } from './bench-users.js';
+import { timeConvertWavFile } from './encoder-runs.js';
+import { watchMachineLoad } from './machine-load.js';
+import { encodeWithNativeLame, findNativeLame, nativeLameVersion } from './native-lame.js';
+import { machineDescription, median } from './report.js';
+import { createBenchUser, startService, uploadFile } from './service-under-test.js';
+import { medianText, spread } from './statistics.js';
+
+const RUNS = 3;
+// Issue 7's acceptance: native wall time ÷ our upload-to-201 wall time, on the 20-minute file.
+const REQUIRED_RATIO = 0.6;
+
+interface EndToEndRun {
+  uploadSeconds: number;
+  nativeSeconds: number | undefined;
+  convertSeconds: number;
+}
+
+export const endToEndBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
+  const load = watchMachineLoad();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-end-to-end-'));
+  const service = await startService({ DATABASE_URL: databaseUrl, DATA_DIR: path.join(dir, 'data') });
+  const userIds: string[] = [];
+  try {
+    const inputs = await writeBenchInputs(dir, ['music-60s', 'music-20min'], tiny);
+    const lame = findNativeLame();
+    if (!lame) console.log('lame is not installed (bench/setup.sh installs it): the native column is left out');
+    const wasm = await compileLameWasm();
+    const user = await createBenchUser(service.url);
+    userIds.push(user.id);
+    const mp3Path = path.join(dir, 'native.mp3');
+
+    const upload = async (input: BenchInput) => {
+      const started = performance.now();
+      const { status, body } = await uploadFile(service.url, user, input.path);
+      if (status !== 201) throw new Error(`upload answered ${status}: ${JSON.stringify(body)}`);
+      return (performance.now() - started) / 1000;
+    };
+    const native = async (input: BenchInput) => (lame ? (await encodeWithNativeLame(lame, input.path, mp3Path)).wallSeconds : undefined);
+    await upload(inputs[0]!); // warm-up: threads, JIT, connections, page cache
+    await native(inputs[0]!);
+
+    const results = new Map<BenchInput, EndToEndRun[]>(inputs.map((i) => [i, []]));
+    for (let run = 0; run < (tiny ? 1 : RUNS); run++) {
+      for (const input of inputs) {
+        // Alternate who goes first, so neither always finds the other's leftovers (dirty pages, warm caches).
+        let uploadSeconds: number;
+        let nativeSeconds: number | undefined;
+        if (run % 2 === 0) {
+          uploadSeconds = await upload(input);
+          nativeSeconds = await native(input);
+        } else {
+          nativeSeconds = await native(input);
+          uploadSeconds = await upload(input);
+        }
+        const convertSeconds = (await timeConvertWavFile(input.path, 'wasm', wasm)).wallSeconds;
+        const measured: EndToEndRun = { uploadSeconds, nativeSeconds, convertSeconds };
+        results.get(input)!.push(measured);
+        console.log(`${input.name} run ${run + 1}: upload → 201 ${measured.uploadSeconds.toFixed(2)} s, lame ${nativeSeconds?.toFixed(2) ?? 'n/a'} s`);
+      }
+    }
+
+    const ratios = (input: BenchInput) => results.get(input)!.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds / r.uploadSeconds]));
+    const rows = inputs.map((input) => {
+      const all = results.get(input)!;
+      const ours = all.map((r) => r.uploadSeconds);
+      const theirs = all.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds]));
+      const convert = all.map((r) => r.convertSeconds);
+      const nativeCells = theirs.length
+        ? `${medianText(theirs, 2)} s | ${spread(theirs, 2)} s | **${medianText(ratios(input), 2)}** | ${spread(ratios(input), 2)}`
+        : 'n/a | | n/a |';
+      return `| ${describeInput(input.spec)} | **${medianText(ours, 2)} s** | ${spread(ours, 2)} s | ${nativeCells} | ${medianText(convert, 2)} s | ${(input.spec.seconds / median(ours)).toFixed(1)}× |`;
+    });
+    const long = inputs[1]!;
+    const verdict = lame
+      ? `${median(ratios(long)) >= REQUIRED_RATIO ? 'met' : '**not met**'} (${medianText(ratios(long), 2)})`
+      : 'not measured (no native lame)';
+    return `## End to end: upload → 201 against native \`lame -b 128\`
+
+Machine: ${machineDescription()}; ${load.stop()}.
+Service: \`node dist/src/main.js\`, default settings (WORKER_THREADS = ${os.availableParallelism()}, WASM LAME, CBR 128 kbps), external
+PostgreSQL on the same machine. Inputs: ${inputs.map((i) => `${describeInput(i.spec)} (${(i.bytes / 2 ** 20).toFixed(0)} MiB)`).join(', ')}.
+Upload → 201: wall time from the call that sends the multipart \`POST /record\` (file streamed from disk by fetch, one
+client, keep-alive connection) until the 201 arrives: receiving and spooling the upload, the conversion in a worker,
+the MP3 written to PostgreSQL in chunks and committed. Native: \`lame -b 128 --silent in.wav out.mp3\`
+(${lame ? nativeLameVersion(lame) : 'not installed here'}) on the same file, in the same run, wall time; the two alternate in going first.
+Ratio = native ÷ upload → 201 (1 would mean the service is as fast as lame on the command line). For reference,
+\`convertWavFile\` alone, in the benchmark's thread, on the same file. ${tiny ? 1 : RUNS} run${tiny ? '' : 's'} after a warm-up; median and range.
+Command: \`npm run bench -- end-to-end\`.
+
+| Input | Upload → 201 | Range | \`lame -b 128\` | Range | Native ÷ ours | Range | \`convertWavFile\` alone | Realtime × (upload → 201) |
+|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Acceptance (native ÷ ours ≥ ${REQUIRED_RATIO} on the ${describeInput(long.spec)} file): ${verdict}.
+`;
+  } finally {
+    await service.stop();
+    await deleteBenchUsers(databaseUrl, userIds);
+    await rm(dir, { recursive: true, force: true });
+  }
+};
