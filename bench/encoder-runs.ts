@@ -2,6 +2,7 @@
 // Wall time and the process's CPU time are both kept: on a shared machine the CPU time is what one core costs.
 import { open } from 'node:fs/promises';
 import { convertWavFile } from '../src/audio/convert-wav.js';
+import { positionalReader } from '../src/audio/file-reader.js';
 import { lameCbrBitrateKbps } from '../src/audio/lame-tag.js';
 import { createLameJsEncoder } from '../src/audio/lamejs-encoder.js';
 import { nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from '../src/audio/mp3-encoder.js';
@@ -43,11 +44,7 @@ export async function timeEncoderAlone(wavPath: string, name: EncoderName, wasm:
   const file = await open(wavPath, 'r');
   try {
     const { size } = await file.stat();
-    const format = await readWavHeader(async (position, length) => {
-      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
-      return buffer.subarray(0, bytesRead);
-    }, size);
+    const format = await readWavHeader(positionalReader(file, size), size);
     const channels: 1 | 2 = format.channels === 1 ? 1 : 2;
     const decoder = createPcmDecoder(format, channels);
     const framesPerRead = Math.max(1, Math.floor(READ_FRAMES_TARGET_BYTES / format.frameBytes / MP3_FRAME_SAMPLES)) * MP3_FRAME_SAMPLES;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { badOption, tooLong } from './audio-error.js';
+import { positionalReader } from './file-reader.js';
 import { buildId3v24Tag } from './id3-tag.js';
 import { buildInfoFrame, LAME_ENCODER_DELAY, lameCbrBitrateKbps, padding, type InfoFrameSpec } from './lame-tag.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
@@ -122,11 +123,7 @@ export async function convertWavFile(
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    const format = await readWavHeader(async (position, length) => {
-      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
-      return buffer.subarray(0, bytesRead);
-    }, size);
+    const format = await readWavHeader(positionalReader(file, size), size);
     const seconds = format.frames / format.sampleRate;
     if (options.maxDurationSeconds !== undefined && seconds > options.maxDurationSeconds) {
       throw tooLong('duration', `the recording lasts ${Math.round(seconds)} s; this server converts at most ${options.maxDurationSeconds} s`);
