@@ -10,7 +10,7 @@ import { convertWavFile, type ConversionOptions, type ConversionSummary } from '
 import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { encodeWav, type WavSpec } from '../fixtures/wav-writer.js';
-import { bestCorrelation, dominantFrequency, resampleLinearForComparison } from '../support/audio-analysis.js';
+import { bestCorrelation, dominantFrequency, resampleLinearForComparison, rms } from '../support/audio-analysis.js';
 import { decodeMp3, type DecodedMp3 } from '../support/mp3-decode.js';
 
 interface Context {
@@ -193,6 +193,25 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
       const result = await convert(context, spec, { encoder });
       assert.is(result.summary.output.sampleRate, outputRate);
       assertFaithful(result, spec, { channels: 1, sampleRate: outputRate, durationToleranceMs });
+    });
+  }
+
+  if (encoder === 'wasm') {
+    formats('when a 96 kHz WAV holds a 40 kHz tone, then resampling to 48 kHz filters it out instead of aliasing it to 8 kHz', async (context) => {
+      const rate = 96000;
+      const samples = new Float32Array(rate);
+      for (let i = 0; i < samples.length; i++) samples[i] = 0.5 * Math.sin((2 * Math.PI * 40000 * i) / rate) + 0.1 * Math.sin((2 * Math.PI * 440 * i) / rate);
+      const file = path.join(context.dir, 'ultrasonic.wav');
+      await writeFile(file, encodeWav({ sampleRate: rate, channels: 1 }, [samples]));
+      const parts: Uint8Array[] = [];
+      const summary = await convertWavFile(file, { encoder }, (bytes) => void parts.push(bytes), context.wasm);
+      const mp3 = new Uint8Array(Buffer.concat(parts));
+      mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
+      const decoded = await decodeMp3(mp3);
+      assert.is(decoded.sampleRate, 48000);
+      // What is left is the 440 Hz tone (RMS 0.07); an alias of the 40 kHz tone would be 0.35 at 8 kHz.
+      assert.ok(Math.abs(dominantFrequency(decoded.channels[0]!, 48000) - 440) < 3, 'the strongest tone is the audible one');
+      assert.ok(rms(decoded.channels[0]!) < 0.1, `RMS ${rms(decoded.channels[0]!).toFixed(3)}`);
     });
   }
 
