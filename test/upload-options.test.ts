@@ -49,6 +49,12 @@ options('when bitrate, vbr and mono are given, then the MP3 has them and the ans
   assert.is(decoded.channels.length, 1);
 });
 
+options('when an option field is sent empty, as HTML forms do, then it counts as not given', async ({ wasm, user }) => {
+  const record = await uploadOk(wasm.url, wav(), { user: user.id, token: user.token, fields: { bitrate: '', vbr: '2', mono: '' } });
+  assert.is(record.output.vbrQuality, 2);
+  assert.is(record.output.channels, 2);
+});
+
 options('when an option is out of range or both bitrate and vbr are sent, then 422 naming the field', async ({ wasm, user }) => {
   for (const [fields, field] of [
     [{ bitrate: '1000' }, 'bitrate'],

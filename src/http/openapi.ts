@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, built from the zod schemas that validate requests, so the two cannot drift apart.
 import { z } from 'zod';
 import {
+  CBR_CHOICES,
   createUserBody,
   deleteQuery,
   downloadQuery,
@@ -152,7 +153,13 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
               'multipart/form-data': {
                 schema: {
                   type: 'object',
-                  properties: { ...uploadSchema.properties, file: { type: 'string', format: 'binary', contentMediaType: 'audio/wav', description: 'The WAV file' } },
+                  properties: {
+                    ...uploadSchema.properties,
+                    // zod's refinements (the list of bitrates, "not both") do not reach JSON Schema; say them here.
+                    bitrate: { type: 'integer', enum: CBR_CHOICES, description: 'CBR bitrate in kbps (default 128); leave empty when sending vbr' },
+                    vbr: { type: 'integer', minimum: 0, maximum: 9, description: 'LAME VBR quality, 0 (best) to 9; instead of bitrate' },
+                    file: { type: 'string', format: 'binary', contentMediaType: 'audio/wav', description: 'The WAV file' },
+                  },
                   required: [...uploadSchema.required, 'file'],
                 },
                 encoding: { file: { contentType: 'audio/wav, audio/x-wav, application/octet-stream' } },

@@ -42,7 +42,8 @@ export const listQuery = z.object({
   cursor: z.string().max(200, 'cursor is too long').optional(),
 });
 
-const CBR_CHOICES = MP3_BITRATES_KBPS.filter((b) => b >= 32);
+/** The CBR bitrates an upload may ask for (LAME's table from 32 kbps up). */
+export const CBR_CHOICES = MP3_BITRATES_KBPS.filter((b) => b >= 32);
 
 /** Multipart text fields of POST /record; values arrive as strings. */
 export const uploadFields = z

@@ -14,6 +14,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'swagger-ui.min.css': { file: 'swagger-ui.css', type: 'text/css' },
   'swagger-ui-bundle.js': { file: 'swagger-ui-bundle.js', type: 'application/javascript' },
   'swagger-ui-standalone-preset.js': { file: 'swagger-ui-standalone-preset.js', type: 'application/javascript' },
+  'favicon.png': { file: 'favicon-32x32.png', type: 'image/png' },
 };
 
 export function docsRoutes(router: Router, options: { maxNameLength: number; maxUploadBytes: number }): void {
@@ -24,6 +25,7 @@ export function docsRoutes(router: Router, options: { maxNameLength: number; max
     swaggerCdnUrl: '/docs',
     swaggerVersion: 'assets',
     hideTopbar: true,
+    favicon: '/docs/assets/favicon.png',
     swaggerOptions: { url: '/openapi.json', tryItOutEnabled: true },
   });
 

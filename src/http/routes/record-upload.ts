@@ -26,6 +26,9 @@ export interface RecordUploadDeps {
   conversionEvents?: ConversionOutcomeListener;
 }
 
+/** HTML forms (and Swagger UI) send empty inputs as empty fields; an empty option means "not given". */
+const withoutBlanks = (fields: Record<string, string> = {}) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ''));
+
 export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void {
   const { sql, pool, publicUrl } = deps;
   const receive = receiveWavUpload({ spoolDir: deps.spoolDir, maxUploadBytes: deps.maxUploadBytes });
@@ -37,7 +40,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
     // The token is checked as soon as the user id is known: before the file is read when the fields come first
     // (as browsers and curl send them), and in any case before any conversion work. So is the user's slot.
     const authenticate = async (fields: Record<string, string>) => {
-      const { user, token } = parseInput(uploadFields, fields);
+      const { user, token } = parseInput(uploadFields, withoutBlanks(fields));
       await authenticateUser(sql, user, headerToken ?? token);
       authenticatedUser = user;
       releaseSlot ??= deps.conversionSlots.acquire(user);
@@ -55,7 +58,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       throw error;
     }
     try {
-      const fields = parseInput(uploadFields, ctx.request.body);
+      const fields = parseInput(uploadFields, withoutBlanks(ctx.request.body as Record<string, string>));
       if (authenticatedUser !== fields.user) await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       const record = await convertUpload(
