@@ -2,11 +2,13 @@
 // DATABASE_URL, or else an embedded one started here in a temporary directory, exactly as a fresh machine would.
 // Ends with the line "N passed, N failed" that CI reads.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.js';
+import { relocatedClusters, removeCluster } from '../src/db/cluster-location.js';
+import { startEmbeddedPostgres, SYSTEM_DIR, type EmbeddedPostgres } from '../src/db/embedded.js';
 import { createLogger } from '../src/log.js';
 
 const testDir = path.dirname(fileURLToPath(import.meta.url));
@@ -19,6 +21,9 @@ async function main(): Promise<number> {
   let dataDir: string | undefined;
   // Plain output when piped (CI logs), colours on a terminal.
   const env: NodeJS.ProcessEnv = { ...process.env, ...(process.stdout.isTTY ? {} : { NO_COLOR: '1', FORCE_COLOR: '0' }) };
+  // Run as root, tests that start the service on a DATA_DIR in a private temporary folder get their cluster relocated
+  // under SYSTEM_DIR (see src/db/cluster-location.ts); those whose DATA_DIR is gone by the end are removed below.
+  const relocatedBefore = new Set((await relocatedClusters(SYSTEM_DIR)).map((c) => c.home));
   if (!env.DATABASE_URL) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-db-'));
     embedded = await startEmbeddedPostgres(dataDir, createLogger('warn'));
@@ -52,7 +57,13 @@ async function main(): Promise<number> {
     return code === 0 && failed === 0 ? 0 : 1;
   } finally {
     await embedded?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) {
+      await removeCluster(dataDir, SYSTEM_DIR);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    for (const cluster of await relocatedClusters(SYSTEM_DIR)) {
+      if (!relocatedBefore.has(cluster.home) && cluster.dataDir && !existsSync(cluster.dataDir)) await rm(cluster.home, { recursive: true, force: true });
+    }
   }
 }
 
