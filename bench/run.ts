@@ -10,6 +10,7 @@ import { createLogger } from '../src/log.js';
 import type { Benchmark, BenchOptions } from './bench-options.js';
 import { conversionProfileBenchmark } from './conversion-profile.js';
 import { downloadBenchmark } from './download.js';
+import { earlyRefusalsBenchmark } from './early-refusals.js';
 import { encodersBenchmark } from './encoders.js';
 import { endToEndBenchmark } from './end-to-end.js';
 import { loadBenchmark } from './load.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   memory: memoryBenchmark,
   download: downloadBenchmark,
   load: loadBenchmark,
+  'early-refusals': earlyRefusalsBenchmark,
 };
 
 const options: BenchOptions = { tiny: process.env.BENCH_TINY === '1' };

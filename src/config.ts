@@ -2,9 +2,21 @@
 // Units are in the names; the comment beside each says why it exists.
 import os from 'node:os';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list of proxy addresses: IPs, CIDR ranges, or proxy-addr's names (loopback, uniquelocal, …). */
+const proxyList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .superRefine((list, ctx) => {
+    try {
+      proxyaddr.compile(list);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; use IPs, CIDR ranges, loopback, linklocal or uniquelocal` });
+    }
+  });
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 const ConfigSchema = z.object({
@@ -17,6 +29,9 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   // Base of download links when the service sits behind a proxy that rewrites Host; else taken from the request.
   PUBLIC_URL: z.string().url().optional(),
+  // Peers whose X-Forwarded-Proto/-Host/-For are believed (the reverse proxy in front); empty believes no one, so a
+  // client talking to the service directly cannot choose the host its download links name.
+  TRUSTED_PROXIES: proxyList.default([]),
   // Which LAME build encodes: the WebAssembly one (reference quality) or the pure-JS port.
   ENCODER: z.enum(['wasm', 'lamejs']).default('wasm'),
   // Conversion threads; each converts one upload at a time. Defaults to the cores available.
@@ -33,6 +48,10 @@ const ConfigSchema = z.object({
   MAX_AUDIO_SECONDS: integer(1, 7 * 24 * 3600).default(3 * 3600),
   // Time a client gets to send a whole request; a 1 GiB upload at 2 MB/s takes about 9 minutes.
   REQUEST_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
+  // An upload refused before its body was read is answered at once, then the rest of its body is read and discarded
+  // (a lingering close) so that a client still sending receives the answer instead of a reset; it ends when the
+  // client sends nothing for this long (see lingeringLimits for the other bounds).
+  LINGERING_IDLE_MS: integer(0, 600_000).default(5_000),
   // Largest request head; cookies and tokens fit easily, header floods do not.
   MAX_HEADER_BYTES: integer(1_024, 1024 * 1024).default(16 * 1024),
   // Longest user name; names are free text shown back to the user.
@@ -83,4 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const dataDir = path.resolve(parsed.data.DATA_DIR);
   return { ...parsed.data, dataDir, spoolDir: path.join(dataDir, 'spool') };
+}
+
+/**
+ * The bounds of a lingering close (http/lingering-close.ts): as long as an accepted upload may take, and twice the
+ * largest upload, so that a client overshooting the limit (a 1.5 GiB file against 1 GiB) still reads its 413.
+ */
+export function lingeringLimits(config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'LINGERING_IDLE_MS' | 'MAX_UPLOAD_BYTES'>) {
+  return { totalMs: config.REQUEST_TIMEOUT_MS, idleMs: config.LINGERING_IDLE_MS, maxBytes: 2 * config.MAX_UPLOAD_BYTES };
 }

@@ -1,12 +1,12 @@
 // Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConversionPool } from './audio/conversion-pool.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, lingeringLimits, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { UserConversionSlots } from './domain/user-conversion-slots.js';
 import { buildApp } from './http/app.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './log.js';
 import { allOf, conversionLog } from './observability/conversion-log.js';
 import { ServiceMetrics } from './observability/metrics.js';
@@ -50,12 +50,15 @@ async function main(): Promise<void> {
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     maxNameLength: config.MAX_NAME_LENGTH,
     publicUrl: config.PUBLIC_URL,
+    trustedProxies: config.TRUSTED_PROXIES,
     logRequests: config.LOG_REQUESTS,
   });
-  const server = http.createServer(
-    { maxHeaderSize: config.MAX_HEADER_BYTES, requestTimeout: config.REQUEST_TIMEOUT_MS },
-    app.callback(),
-  );
+  const server = createHttpServer(app, {
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    lingering: lingeringLimits(config),
+    lingeringEvents: metrics.lingeringCloseListener(),
+  });
   server.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;

@@ -58,6 +58,12 @@ export class ConversionPool {
     return { threads: this.#piscina.threads.length, queued, running: Math.max(0, this.#inFlight - queued) };
   }
 
+  /** True when a task started now would be refused: every thread busy and the queue full. */
+  get isFull(): boolean {
+    const { threads, queued, running } = this.stats;
+    return running >= threads && queued >= this.#options.maxQueue;
+  }
+
   /**
    * Converts the WAV at `path`, handing MP3 chunks to `sink` in order, one at a time. Rejects with AudioError for
    * input it refuses, ConversionPoolBusyError, ConversionTimeoutError, or whatever `sink` throws.

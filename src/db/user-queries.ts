@@ -23,3 +23,8 @@ export async function findUserById(sql: Sql, userId: string): Promise<UserRow | 
   const [row] = await sql<UserRow[]>`select id, name, created_at as "createdAt" from users where id = ${userId}`;
   return row;
 }
+
+export async function findUserIdByTokenHash(sql: Sql, tokenSha256: Buffer): Promise<string | undefined> {
+  const [row] = await sql<{ id: string }[]>`select id from users where token_sha256 = ${tokenSha256}`;
+  return row?.id;
+}

@@ -38,13 +38,19 @@ const AUDIO_ERROR_CODES: Record<AudioError['kind'], DomainErrorCode> = {
   'too-long': 'audio-too-long',
 };
 
+const serviceBusy = () =>
+  new DomainError('service-busy', 'every conversion slot is taken; retry shortly', { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+
+/** Refuses an upload before its body is read when no thread and no queue place is free for it. */
+export function ensureConversionCapacity(pool: ConversionPool): void {
+  if (pool.isFull) throw serviceBusy();
+}
+
 function domainErrorOf(error: unknown): unknown {
   if (error instanceof AudioError) {
     return new DomainError(AUDIO_ERROR_CODES[error.kind], error.message, { property: error.property });
   }
-  if (error instanceof ConversionPoolBusyError) {
-    return new DomainError('service-busy', 'every conversion slot is taken; retry shortly', { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
-  }
+  if (error instanceof ConversionPoolBusyError) return serviceBusy();
   if (error instanceof ConversionTimeoutError) {
     return new DomainError('conversion-timeout', 'the conversion took longer than this server allows; try a shorter file');
   }

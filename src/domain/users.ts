@@ -1,7 +1,7 @@
 // Use cases of users: sign-up and checking a user's access token.
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../db/connect.js';
-import { findUserById, findUserTokenHash, insertUser, type UserRow } from '../db/user-queries.js';
+import { findUserById, findUserIdByTokenHash, findUserTokenHash, insertUser, type UserRow } from '../db/user-queries.js';
 import { accessTokenMatches, hashAccessToken, newAccessToken } from './access-tokens.js';
 import { unauthorized } from './errors.js';
 
@@ -23,6 +23,13 @@ export async function createUser(sql: Sql, name: string): Promise<CreatedUser> {
 export async function authenticateUser(sql: Sql, userId: string, token: string | undefined): Promise<void> {
   const storedHash = await findUserTokenHash(sql, userId);
   if (token === undefined || !accessTokenMatches(token, storedHash)) throw unauthorized();
+}
+
+/** The user a token belongs to, from the token alone (a Bearer header); throws `unauthorized` when none does. */
+export async function findUserIdByToken(sql: Sql, token: string): Promise<string> {
+  const userId = await findUserIdByTokenHash(sql, hashAccessToken(token));
+  if (userId === undefined) throw unauthorized();
+  return userId;
 }
 
 /** The user's own profile, for a client that has only the id and token (signing in again). */

@@ -10,6 +10,8 @@ import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
 import { problemResponses } from './errors.js';
+import { requestBodyFlow } from './request-body-flow.js';
+import { linkOrigin } from './request-origin.js';
 import { docsRoutes } from './routes/docs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { webPageRoutes } from './routes/web-page.js';
@@ -28,7 +30,10 @@ export interface AppDeps {
   maxUploadBytes: number;
   maxAudioSeconds: number;
   maxNameLength: number;
+  /** Base of download links; unset, links use the scheme and host the client used (see request-origin.ts). */
   publicUrl: string | undefined;
+  /** Peers whose X-Forwarded-Proto/-Host are believed (proxy-addr syntax). */
+  trustedProxies: string[];
   logRequests: boolean;
   lifecycle: Lifecycle;
   conversionSlots: UserConversionSlots;
@@ -83,14 +88,16 @@ export function buildApp(deps: AppDeps): Koa {
       }
     }
   });
+  app.use(requestBodyFlow);
   app.use(problemResponses(deps.log));
 
+  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps) };
   const router = new Router();
-  healthRoutes(router, deps);
-  userRoutes(router, deps);
-  recordUploadRoutes(router, deps);
-  recordDownloadRoutes(router, deps);
-  libraryRoutes(router, deps);
+  healthRoutes(router, routeDeps);
+  userRoutes(router, routeDeps);
+  recordUploadRoutes(router, routeDeps);
+  recordDownloadRoutes(router, routeDeps);
+  libraryRoutes(router, routeDeps);
   docsRoutes(router, deps);
   webPageRoutes(router);
   if (deps.metrics) metricsRoutes(router, { metrics: deps.metrics, token: deps.metricsToken });

@@ -1,5 +1,4 @@
 // How a record is shown to clients: its JSON shape, its download URL and its MP3 file name.
-import type { Context } from 'koa';
 import type { RecordRow } from '../db/record-queries.js';
 
 /** "take.WAV" → "take.mp3"; a name without the extension gains one. */
@@ -8,16 +7,16 @@ export function mp3FileName(originalName: string): string {
   return `${base || 'audio'}.mp3`;
 }
 
-export function recordUrl(ctx: Context, publicUrl: string | undefined, record: Pick<RecordRow, 'id' | 'userId'>): string {
-  const base = (publicUrl ?? `${ctx.protocol}://${ctx.host}`).replace(/\/+$/, '');
-  return `${base}/record?id=${record.id}&user=${record.userId}`;
+/** `origin`: `http://host:port` as the client reaches the service (see request-origin.ts). */
+export function recordUrl(origin: string, record: Pick<RecordRow, 'id' | 'userId'>): string {
+  return `${origin}/record?id=${record.id}&user=${record.userId}`;
 }
 
-export function recordView(ctx: Context, publicUrl: string | undefined, record: RecordRow) {
+export function recordView(origin: string, record: RecordRow) {
   return {
     id: record.id,
     user: record.userId,
-    url: recordUrl(ctx, publicUrl, record),
+    url: recordUrl(origin, record),
     name: record.originalName,
     fileName: mp3FileName(record.originalName),
     createdAt: record.createdAt.toISOString(),

@@ -98,19 +98,25 @@ class SpoolStorage {
 
 const BUSBOY_PARSE_ERROR = /^(Unexpected end of (form|file)|Malformed|Multipart: Boundary not found|Request aborted|Part terminated)/;
 
+/**
+ * The refusals the request head alone decides (not multipart, a declared length over the limit): checked before the
+ * body is read, and before a client that sent `Expect: 100-continue` sends it at all.
+ */
+export function refuseUploadFromHeaders(ctx: Context, limits: Pick<WavUploadLimits, 'maxUploadBytes'>): void {
+  if (!ctx.is('multipart/form-data')) {
+    throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the upload as multipart/form-data');
+  }
+  if (Number(ctx.get('Content-Length')) > limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+    throw MULTER_PROBLEMS.LIMIT_FILE_SIZE!(limits.maxUploadBytes);
+  }
+}
+
 export function receiveWavUpload(limits: WavUploadLimits) {
   return async function receive(ctx: Context, beforeFile: BeforeFile): Promise<SpooledFile | undefined> {
-    if (!ctx.is('multipart/form-data')) {
-      throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send the upload as multipart/form-data');
-    }
-    const declared = Number(ctx.get('Content-Length'));
-    if (declared > limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
-      // Decided from the header alone: an oversized upload costs us nothing to refuse.
-      ctx.set('Connection', 'close');
-      throw MULTER_PROBLEMS.LIMIT_FILE_SIZE!(limits.maxUploadBytes);
-    }
+    refuseUploadFromHeaders(ctx, limits);
     // multer answers an error only once the whole body has been read and discarded. A refusal that needs no more of
-    // the body (a wrong token, too many bytes) is answered at once instead; the route then closes the connection.
+    // the body (a wrong token, too many bytes) is answered at once instead; the rest of the body is then discarded by
+    // the lingering close (lingering-close.ts).
     let refuse: (error: unknown) => void = () => {};
     const refused = new Promise<never>((_, reject) => (refuse = reject));
     refused.catch(() => {}); // observed through the race below; a refusal after it settled needs no handler

@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client): HTTP, conversions, the worker pool, the database pool, and the process.
 import client from 'prom-client';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
+import type { LingeringCloseEvents } from '../http/lingering-close.js';
 
 export interface PoolGauges {
   stats(): { queued: number; running: number; threads: number };
@@ -36,6 +37,18 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly lingeringCloses = new client.Counter({
+    name: 'http_lingering_closes_total',
+    help: 'Connections answered before their request body was read, by how the lingering close ended',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly lingeringBytes = new client.Counter({
+    name: 'http_lingering_discarded_bytes_total',
+    help: 'Request body bytes read and discarded after an early answer',
+    registers: [this.registry],
+  });
+
   constructor(pool: PoolGauges, databaseConnectionsMax: number) {
     client.collectDefaultMetrics({ register: this.registry });
     new client.Gauge({
@@ -68,6 +81,16 @@ export class ServiceMetrics {
     new client.Gauge({ name: 'database_pool_max_connections', help: 'PostgreSQL connections this process may open', registers: [this.registry] }).set(
       databaseConnectionsMax,
     );
+  }
+
+  /** How connections answered early were closed, as metrics. */
+  lingeringCloseListener(): LingeringCloseEvents {
+    return {
+      lingered: (outcome, bytes) => {
+        this.lingeringCloses.inc({ outcome });
+        this.lingeringBytes.inc(bytes);
+      },
+    };
   }
 
   /** What the upload use case reports, as metrics. */

@@ -11,7 +11,10 @@ import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { UserConversionSlots } from '../../src/domain/user-conversion-slots.js';
+import { lingeringLimits } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
+import { createHttpServer } from '../../src/http/http-server.js';
+import type { LingeringCloseLimits } from '../../src/http/lingering-close.js';
 import type { Lifecycle } from '../../src/http/routes/health.js';
 import { createLogger } from '../../src/log.js';
 
@@ -23,6 +26,8 @@ export interface TestService {
   sql: Sql;
   spoolDir: string;
   spooledFiles(): Promise<string[]>;
+  /** How each lingering close so far ended, and the bytes it discarded. */
+  lingered: { outcome: string; bytes: number }[];
   close(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ export interface TestServiceOptions {
   maxNameLength?: number;
   taskTimeoutMs?: number;
   publicUrl?: string;
+  trustedProxies?: string[];
+  lingering?: Partial<LingeringCloseLimits>;
 }
 
 export function testDatabaseUrl(): string {
@@ -67,9 +74,21 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     maxAudioSeconds: options.maxAudioSeconds ?? 3 * 3600,
     maxNameLength: options.maxNameLength ?? 100,
     publicUrl: options.publicUrl,
+    trustedProxies: options.trustedProxies ?? [],
     logRequests: false,
   });
-  const server = app.listen(0, '127.0.0.1');
+  // The server main.ts runs: its 100-continue handling and lingering close are part of what the tests check.
+  const lingered: TestService['lingered'] = [];
+  const server = createHttpServer(app, {
+    lingeringEvents: { lingered: (outcome, bytes) => lingered.push({ outcome, bytes }) },
+    maxHeaderBytes: 16 * 1024,
+    requestTimeoutMs: 15 * 60_000,
+    lingering: {
+      ...lingeringLimits({ REQUEST_TIMEOUT_MS: 15 * 60_000, LINGERING_IDLE_MS: 5_000, MAX_UPLOAD_BYTES: options.maxUploadBytes ?? 1024 ** 3 }),
+      ...options.lingering,
+    },
+  });
+  server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -80,6 +99,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     sql,
     spoolDir,
     spooledFiles: () => readdir(spoolDir),
+    lingered,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

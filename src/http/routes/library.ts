@@ -7,15 +7,16 @@ import { deleteRecord, listRecords } from '../../domain/records.js';
 import { authenticateUser } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
 import { recordView } from '../record-view.js';
+import type { LinkOrigin } from '../request-origin.js';
 import { deleteQuery, listQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 export interface LibraryDeps {
   sql: Sql;
-  publicUrl: string | undefined;
+  linkOrigin: LinkOrigin;
 }
 
-export function libraryRoutes(router: Router, { sql, publicUrl }: LibraryDeps): void {
+export function libraryRoutes(router: Router, { sql, linkOrigin }: LibraryDeps): void {
   const authenticated = async <T extends { user: string }>(ctx: Context, input: T) => {
     await authenticateUser(sql, input.user, bearerToken(ctx));
     return input;
@@ -25,7 +26,7 @@ export function libraryRoutes(router: Router, { sql, publicUrl }: LibraryDeps): 
     const query = await authenticated(ctx, parseInput(listQuery, ctx.query));
     const page = await listRecords(sql, query.user, query.limit, query.cursor);
     ctx.set('Cache-Control', 'private, no-cache');
-    ctx.body = { records: page.records.map((r) => recordView(ctx, publicUrl, r)), nextCursor: page.nextCursor };
+    ctx.body = { records: page.records.map((r) => recordView(linkOrigin(ctx), r)), nextCursor: page.nextCursor };
   });
 
   router.delete('/record', async (ctx) => {

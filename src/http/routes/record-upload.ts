@@ -1,18 +1,20 @@
-// POST /record: authenticate, spool the WAV, convert it, answer with the new record.
+// POST /record: refuse what the headers already rule out, authenticate, spool the WAV, convert it, answer with the
+// new record.
 import { rm } from 'node:fs/promises';
 import type Router from '@koa/router';
 import type { ConversionPool } from '../../audio/conversion-pool.js';
 import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
-import { convertUpload, type ConversionOutcomeListener } from '../../domain/convert-upload.js';
-import { validationFailed } from '../../domain/errors.js';
+import { convertUpload, ensureConversionCapacity, type ConversionOutcomeListener } from '../../domain/convert-upload.js';
+import { unauthorized, validationFailed } from '../../domain/errors.js';
 import type { UserConversionSlots } from '../../domain/user-conversion-slots.js';
-import { authenticateUser } from '../../domain/users.js';
+import { authenticateUser, findUserIdByToken } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
 import { recordView } from '../record-view.js';
+import type { LinkOrigin } from '../request-origin.js';
 import { uploadFields } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { receiveWavUpload } from '../wav-upload.js';
+import { receiveWavUpload, refuseUploadFromHeaders, type SpooledFile } from '../wav-upload.js';
 
 export interface RecordUploadDeps {
   sql: Sql;
@@ -21,7 +23,7 @@ export interface RecordUploadDeps {
   spoolDir: string;
   maxUploadBytes: number;
   maxAudioSeconds: number;
-  publicUrl: string | undefined;
+  linkOrigin: LinkOrigin;
   conversionSlots: UserConversionSlots;
   conversionEvents?: ConversionOutcomeListener;
 }
@@ -30,36 +32,42 @@ export interface RecordUploadDeps {
 const withoutBlanks = (fields: Record<string, string> = {}) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ''));
 
 export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void {
-  const { sql, pool, publicUrl } = deps;
-  const receive = receiveWavUpload({ spoolDir: deps.spoolDir, maxUploadBytes: deps.maxUploadBytes });
+  const { sql, pool, linkOrigin } = deps;
+  const limits = { spoolDir: deps.spoolDir, maxUploadBytes: deps.maxUploadBytes };
+  const receive = receiveWavUpload(limits);
 
   router.post('/record', async (ctx) => {
     const headerToken = bearerToken(ctx);
     let authenticatedUser: string | undefined;
     let releaseSlot: (() => void) | undefined;
-    // The token is checked as soon as the user id is known: before the file is read when the fields come first
-    // (as browsers and curl send them), and in any case before any conversion work. So is the user's slot.
-    const authenticate = async (fields: Record<string, string>) => {
-      const { user, token } = parseInput(uploadFields, withoutBlanks(fields));
-      await authenticateUser(sql, user, headerToken ?? token);
-      authenticatedUser = user;
-      releaseSlot ??= deps.conversionSlots.acquire(user);
-    };
-    let file: Awaited<ReturnType<typeof receive>>;
+    let file: SpooledFile | undefined;
     try {
+      // What the request head alone decides is refused before any of the body is read, and before a client that
+      // asked `Expect: 100-continue` sends it: the media type and declared size, a Bearer token that matches no user,
+      // that user at their cap, and no room in the conversion queue.
+      refuseUploadFromHeaders(ctx, limits);
+      if (headerToken !== undefined) {
+        authenticatedUser = await findUserIdByToken(sql, headerToken);
+        releaseSlot = deps.conversionSlots.acquire(authenticatedUser);
+      }
+      ensureConversionCapacity(pool);
+      // Without a Bearer header the token is a form field, checked as soon as the user id is known: before the file
+      // is read when the fields come first (as browsers and curl send them), and in any case before any conversion.
+      const authenticate = async (fields: Record<string, string>) => {
+        const { user, token } = parseInput(uploadFields, withoutBlanks(fields));
+        if (authenticatedUser === undefined) {
+          await authenticateUser(sql, user, token);
+          authenticatedUser = user;
+          releaseSlot = deps.conversionSlots.acquire(user);
+        } else if (user !== authenticatedUser) {
+          throw unauthorized();
+        }
+      };
       file = await receive(ctx, async (fieldsSoFar) => {
         if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
       });
-    } catch (error) {
-      releaseSlot?.();
-      // Refused before the body was read (wrong token, too large): close the connection rather than drain up to a
-      // gigabyte the answer no longer needs.
-      if (!ctx.req.complete) ctx.set('Connection', 'close');
-      throw error;
-    }
-    try {
       const fields = parseInput(uploadFields, withoutBlanks(ctx.request.body as Record<string, string>));
-      if (authenticatedUser !== fields.user) await authenticate(ctx.request.body as Record<string, string>);
+      await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       const record = await convertUpload(
         { sql, pool, events: deps.conversionEvents },
@@ -73,7 +81,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
           maxDurationSeconds: deps.maxAudioSeconds,
         },
       );
-      const view = recordView(ctx, publicUrl, record);
+      const view = recordView(linkOrigin(ctx), record);
       ctx.status = 201;
       ctx.set('Location', view.url);
       ctx.body = view;
