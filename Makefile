@@ -9,8 +9,20 @@ SELF := $(lastword $(MAKEFILE_LIST))
 -include .env
 PORT := $(or $(strip $(PORT)),8000)
 
-# Seconds `make up` waits for the app container to report healthy.
+# Seconds `make up` waits for the containers to report healthy.
 UP_TIMEOUT_S ?= 120
+# App replicas. Above 1, docker-compose.scale.yml is added: the replicas sit behind nginx, which alone is published.
+# Compose reads COMPOSE_FILE from the environment or .env; the scale file is added to whatever that names.
+REPLICAS ?= 1
+ifeq ($(strip $(REPLICAS)),1)
+SCALE_ENV :=
+SCALE_ARGS :=
+ENTRY := app 8000
+else
+SCALE_ENV := COMPOSE_FILE="$(or $(COMPOSE_FILE),docker-compose.yml):docker-compose.scale.yml"
+SCALE_ARGS := --scale app=$(REPLICAS)
+ENTRY := proxy 80
+endif
 # `make logs SERVICE=app` follows one service; empty follows both.
 SERVICE ?=
 
@@ -29,36 +41,21 @@ help: ## List the targets
 	@echo 'Usage: make <target>'
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-7s %s\n", $$1, $$2 }' $(SELF)
 
-up: ## Build the image, start db and app in the background, wait until the app is healthy
-	$(COMPOSE) up --build --detach
-	@cid=$$($(COMPOSE) ps --all --quiet app); \
-	if [ -z "$$cid" ]; then echo 'make up: no app container' >&2; exit 1; fi; \
-	printf 'Waiting for the app to be healthy'; \
-	waited=0; \
-	while :; do \
-		state=$$(docker inspect --format '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}/{{.RestartCount}}' "$$cid"); \
-		case "$$state" in \
-			running/healthy/* | running/none/*) echo; break ;; \
-			*/unhealthy/* | exited/* | dead/* | restarting/* | */*/[1-9]*) \
-				echo; echo "make up: the app is not healthy ($$state); its last log lines:" >&2; \
-				$(COMPOSE) logs --tail 30 app >&2; exit 1 ;; \
-		esac; \
-		if [ $$waited -ge $(UP_TIMEOUT_S) ]; then \
-			echo; echo "make up: the app is not healthy after $(UP_TIMEOUT_S) s ($$state); see make logs" >&2; exit 1; \
-		fi; \
-		printf .; sleep 2; waited=$$((waited + 2)); \
-	done; \
-	hostport=$$($(COMPOSE) port app 8000 2>/dev/null | sed 's/.*://'); \
+up: ## Build the image, start db and app (REPLICAS=3: three apps behind nginx), wait until healthy, print the URL
+	@$(SCALE_ENV) $(COMPOSE) up --build --detach --wait --wait-timeout $(UP_TIMEOUT_S) $(SCALE_ARGS) || { \
+		echo "make up: the stack is not healthy after at most $(UP_TIMEOUT_S) s; the app's last log lines:" >&2; \
+		$(SCALE_ENV) $(COMPOSE) ps --all >&2; $(SCALE_ENV) $(COMPOSE) logs --tail 30 app >&2; exit 1; }
+	@hostport=$$($(SCALE_ENV) $(COMPOSE) port $(ENTRY) 2>/dev/null | sed 's/.*://'); \
 	echo "wav2mp3 is up: http://localhost:$${hostport:-$(PORT)}"
 
-down: ## Stop and remove the containers; the database volume stays
-	$(COMPOSE) down
+down: ## Stop and remove the containers (replicas and proxy too); the database volume stays
+	$(COMPOSE) down --remove-orphans
 
 logs: ## Follow the logs (SERVICE=app or SERVICE=db for one)
-	$(COMPOSE) logs --follow --tail 100 $(SERVICE)
+	$(SCALE_ENV) $(COMPOSE) logs --follow --tail 100 $(SERVICE)
 
 ps: ## Show the containers and their health
-	$(COMPOSE) ps
+	$(SCALE_ENV) $(COMPOSE) ps
 
 psql: ## Open psql in the db container, as the database's user, on its database
 	$(COMPOSE) exec db sh -c 'exec psql -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"'
