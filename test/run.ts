@@ -1,6 +1,7 @@
 // `npm test`: runs every *.test.js under dist/test with uvu against a real PostgreSQL — the server named by
 // DATABASE_URL, or else an embedded one started here in a temporary directory, exactly as a fresh machine would.
-// Ends with the line "N passed, N failed" that CI reads.
+// `npm run test:compose` (`--compose`): runs the *.compose.js files of dist/test/compose instead, against the real
+// Docker Compose stack, which brings its own database. Ends with the line "N passed, N failed" that CI reads.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,8 @@ import { createLogger } from '../src/log.js';
 const testDir = path.dirname(fileURLToPath(import.meta.url));
 // uvu does not export its CLI; it sits beside the package's dist/ folder.
 const uvuBin = path.join(path.dirname(fileURLToPath(import.meta.resolve('uvu'))), '..', 'bin.js');
-const filter = process.argv[2] ?? '';
+const composeMode = process.argv[2] === '--compose';
+const filter = composeMode ? '' : (process.argv[2] ?? '');
 
 async function main(): Promise<number> {
   let embedded: EmbeddedPostgres | undefined;
@@ -24,16 +26,17 @@ async function main(): Promise<number> {
   // Run as root, tests that start the service on a DATA_DIR in a private temporary folder get their cluster relocated
   // under SYSTEM_DIR (see src/db/cluster-location.ts); those whose DATA_DIR is gone by the end are removed below.
   const relocatedBefore = new Set((await relocatedClusters(SYSTEM_DIR)).map((c) => c.home));
-  if (!env.DATABASE_URL) {
+  if (!composeMode && !env.DATABASE_URL) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-db-'));
     embedded = await startEmbeddedPostgres(dataDir, createLogger('warn'));
     env.DATABASE_URL = embedded.url;
     // Tests that start the service as a real process start it the same way: embedded, in its own DATA_DIR.
     env.TEST_EMBEDDED_DATABASE = '1';
   }
-  console.log(`# database: ${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}`);
+  console.log(composeMode ? '# the Docker Compose stack' : `# database: ${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}`);
+  const [dir, pattern] = composeMode ? [path.join(testDir, 'compose'), '\\.compose\\.js$'] : [testDir, `${filter}.*\\.test\\.js$`];
   try {
-    const child = spawn(process.execPath, [uvuBin, testDir, `${filter}.*\\.test\\.js$`], {
+    const child = spawn(process.execPath, [uvuBin, dir, pattern], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
