@@ -14,6 +14,15 @@ import uuid
 CHUNK = 1 << 20
 
 
+def file_chunks(path):
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(CHUNK)
+            if not block:
+                break
+            yield block
+
+
 def multipart(fields, path):
     boundary = uuid.uuid4().hex
     head = b"".join(
@@ -28,12 +37,7 @@ def multipart(fields, path):
 
     def chunks():
         yield head
-        with open(path, "rb") as f:
-            while True:
-                block = f.read(CHUNK)
-                if not block:
-                    break
-                yield block
+        yield from file_chunks(path)
         yield tail
 
     length = len(head) + os.path.getsize(path) + len(tail)
@@ -41,15 +45,7 @@ def multipart(fields, path):
 
 
 def raw(path):
-    def chunks():
-        with open(path, "rb") as f:
-            while True:
-                block = f.read(CHUNK)
-                if not block:
-                    break
-                yield block
-
-    return "audio/wav", os.path.getsize(path), chunks()
+    return "audio/wav", os.path.getsize(path), file_chunks(path)
 
 
 class Sized:
