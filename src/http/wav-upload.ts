@@ -112,8 +112,8 @@ export function refuseUploadFromHeaders(ctx: Context, limits: Pick<WavUploadLimi
 }
 
 export function receiveWavUpload(limits: WavUploadLimits) {
+  /** The caller has already run refuseUploadFromHeaders, with its other checks of the request head. */
   return async function receive(ctx: Context, beforeFile: BeforeFile): Promise<SpooledFile | undefined> {
-    refuseUploadFromHeaders(ctx, limits);
     // multer answers an error only once the whole body has been read and discarded. A refusal that needs no more of
     // the body (a wrong token, too many bytes) is answered at once instead; the rest of the body is then discarded by
     // the lingering close (lingering-close.ts).
