@@ -10,11 +10,11 @@ ARG NODE_IMAGE=node:22.23.3-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Everything the lockfile names, dev and optional included: tsc needs typescript, the @types packages and
-# embedded-postgres's declarations. No install script is needed to compile (embedded-postgres's only unpacks the
-# PostgreSQL binaries, which never reach the runtime stage), so none runs.
+# The dev dependencies too (tsc needs typescript and the @types packages), but not the optional embedded PostgreSQL
+# binaries: src/db loads them by a name computed at run time, so compiling needs nothing of them. No install script
+# is needed to compile, so none runs.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --ignore-scripts --no-audit --no-fund
+    npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 # .dockerignore keeps test/ and bench/ out of the context, so this compiles src/ alone into dist/src.

@@ -5,7 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded.js';
+import { removeCluster } from '../src/db/cluster-location.js';
+import { startEmbeddedPostgres, SYSTEM_DIR, type EmbeddedPostgres } from '../src/db/embedded.js';
 import { createLogger } from '../src/log.js';
 import type { Benchmark, BenchOptions } from './bench-options.js';
 import { conversionProfileBenchmark } from './conversion-profile.js';
@@ -56,5 +57,9 @@ try {
   }
 } finally {
   await embedded?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (dataDir) {
+    // Run as root, the cluster may live under SYSTEM_DIR rather than in dataDir (src/db/cluster-location.ts).
+    await removeCluster(dataDir, SYSTEM_DIR);
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
