@@ -96,8 +96,7 @@ export async function composeStack(name: string, options: { scaled?: boolean; en
 
 /** The URL `make up` printed ("wav2mp3 is up: http://localhost:8000"), for a client on this machine. */
 export function printedUrl(output: string): string {
-  // The last one: `make up` prints it once the stack is healthy.
-  const match = [...output.matchAll(/wav2mp3 is up: (http:\/\/\S+)/g)].at(-1);
+  const match = /wav2mp3 is up: (http:\/\/\S+)/.exec(output);
   if (!match) throw new Error(`make up printed no URL:\n${output}`);
   return match[1]!;
 }
