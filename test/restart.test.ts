@@ -20,7 +20,7 @@ test('when the service restarts on the same data, then a record uploaded before 
     const record = await uploadOk(first.url, encodeWav({ sampleRate: 44100, channels: 2 }, [s, s]), { user: user.id, token: user.token });
     const before = await download(record.url);
     assert.is(before.response.status, 200);
-    assert.is(await first.stop(), 0, 'a SIGTERM shutdown exits with 0');
+    assert.is(await first.stop(), 0, `a SIGTERM shutdown exits with 0:\n${first.output().slice(-3000)}`);
 
     const second = await startServiceProcess(env);
     try {
@@ -28,7 +28,7 @@ test('when the service restarts on the same data, then a record uploaded before 
       assert.is(after.response.status, 200);
       assert.equal(after.bytes, before.bytes);
     } finally {
-      assert.is(await second.stop(), 0);
+      assert.is(await second.stop(), 0, `the second start did not exit cleanly:\n${second.output().slice(-3000)}`);
     }
   } finally {
     await rm(dataDir, { recursive: true, force: true });

@@ -25,7 +25,13 @@ export async function startServiceProcess(env: Record<string, string | undefined
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // Said in the output, so that a test failing on the exit code shows how the process ended.
+      if (signal) output += `\n[the service was ended by ${signal}]\n`;
+      resolve(code);
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
