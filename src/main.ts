@@ -59,14 +59,6 @@ async function main(): Promise<void> {
     lingering: lingeringLimits(config),
     lingeringEvents: metrics.lingeringCloseListener(),
   });
-  server.listen(config.PORT, config.HOST);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const { port } = server.address() as AddressInfo;
-  log.info(
-    { port, host: config.HOST, database: database.embedded ? 'embedded' : 'external', encoder: config.ENCODER, threads: config.WORKER_THREADS },
-    `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
-  );
-
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -91,8 +83,18 @@ async function main(): Promise<void> {
     clearTimeout(forced);
     log.info('stopped');
   };
+  // Before the server listens and says so: a signal sent as soon as "listening" is logged (an orchestrator, a test)
+  // must meet these handlers, not Node's default, which ends the process at once.
   process.on('SIGTERM', (s) => void shutdown(s));
   process.on('SIGINT', (s) => void shutdown(s));
+
+  server.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  log.info(
+    { port, host: config.HOST, database: database.embedded ? 'embedded' : 'external', encoder: config.ENCODER, threads: config.WORKER_THREADS },
+    `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
+  );
 }
 
 main().catch((error: unknown) => {

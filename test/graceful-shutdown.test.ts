@@ -82,4 +82,18 @@ test('when SIGTERM arrives mid-upload, then that upload gets its 201, the exit c
   }
 });
 
+test('when SIGTERM comes the moment the service says it is listening, then it still shuts down cleanly with exit code 0', async () => {
+  // The handlers must be in place before the "listening" line: it once came first, and a signal sent on seeing it
+  // (as an orchestrator or a test does) met Node's default action on a busy machine (code null, killed by SIGTERM).
+  for (let i = 0; i < 8; i++) {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-early-signal-'));
+    try {
+      const service = await startServiceProcess({ DATA_DIR: dataDir, DATABASE_URL: testDatabaseUrl() });
+      assert.is(await service.stop(), 0, service.output().slice(-2000));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+});
+
 test.run();
