@@ -29,7 +29,7 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   // Base of download links when the service sits behind a proxy that rewrites Host; else taken from the request.
   PUBLIC_URL: z.string().url().optional(),
-  // Peers whose X-Forwarded-Proto/-Host/-For are believed (the reverse proxy in front); empty believes no one, so a
+  // Peers whose X-Forwarded-Proto/-Host are believed (the reverse proxy in front); empty believes no one, so a
   // client talking to the service directly cannot choose the host its download links name.
   TRUSTED_PROXIES: proxyList.default([]),
   // Which LAME build encodes: the WebAssembly one (reference quality) or the pure-JS port.

@@ -1,6 +1,6 @@
-// Where a request came from as the client sees it: the scheme, host and port that download links must carry, and
-// the client's address. X-Forwarded-* headers count only when the peer is a trusted proxy (TRUSTED_PROXIES); from
-// anyone else they are ignored, so a client talking to the service directly cannot choose the host of its links.
+// Where a request came from as the client sees it: the scheme, host and port that download links must carry.
+// X-Forwarded-Proto/-Host count only when the peer is a trusted proxy (TRUSTED_PROXIES); from anyone else they are
+// ignored, so a client talking to the service directly cannot choose the host of its links.
 import type { Context } from 'koa';
 import proxyaddr from 'proxy-addr';
 import type { TLSSocket } from 'node:tls';

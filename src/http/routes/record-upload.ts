@@ -54,20 +54,20 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       // Without a Bearer header the token is a form field, checked as soon as the user id is known: before the file
       // is read when the fields come first (as browsers and curl send them), and in any case before any conversion.
       const authenticate = async (fields: Record<string, string>) => {
-        const { user, token } = parseInput(uploadFields, withoutBlanks(fields));
+        const parsed = parseInput(uploadFields, withoutBlanks(fields));
         if (authenticatedUser === undefined) {
-          await authenticateUser(sql, user, token);
-          authenticatedUser = user;
-          releaseSlot = deps.conversionSlots.acquire(user);
-        } else if (user !== authenticatedUser) {
+          await authenticateUser(sql, parsed.user, parsed.token);
+          authenticatedUser = parsed.user;
+          releaseSlot = deps.conversionSlots.acquire(parsed.user);
+        } else if (parsed.user !== authenticatedUser) {
           throw unauthorized();
         }
+        return parsed;
       };
       file = await receive(ctx, async (fieldsSoFar) => {
         if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
       });
-      const fields = parseInput(uploadFields, withoutBlanks(ctx.request.body as Record<string, string>));
-      await authenticate(ctx.request.body as Record<string, string>);
+      const fields = await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       const record = await convertUpload(
         { sql, pool, events: deps.conversionEvents },
