@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writeSparseWav } from './fixtures/wav-writer.js';
 import { createUser, type CreatedUser } from './support/api-client.js';
 import { launchChromium, openPage } from './support/browser.js';
 import { startNginxProxy, type NginxProxy } from './support/nginx-proxy.js';
@@ -34,27 +35,6 @@ interface Context {
   setupError?: unknown;
 }
 const refusals = suite<Context>('early refusals reach every client', {} as Context);
-
-/** A WAV header over 200 MB of silence: a sparse file, so it costs no disk. */
-async function writeBigWav(file: string): Promise<void> {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(BIG_BODY_BYTES - 8, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(44100, 24);
-  header.writeUInt32LE(44100 * 4, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(BIG_BODY_BYTES - 44, 40);
-  const handle = await open(file, 'w');
-  await handle.write(header, 0, header.length, 0);
-  await handle.truncate(BIG_BODY_BYTES);
-  await handle.close();
-}
 
 /**
  * Takes `user`'s only conversion slot with an upload that stalls after its fields: the service has authenticated it
@@ -156,7 +136,7 @@ refusals.before(async (context) => {
   try {
     context.dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-refusals-'));
     context.bigWav = path.join(context.dir, 'big.wav');
-    await writeBigWav(context.bigWav);
+    await writeSparseWav(context.bigWav, BIG_BODY_BYTES);
     context.service = await startTestService({ threads: 1, maxQueue: 0, maxConversionsPerUser: 1 });
     context.smallLimit = await startTestService({ maxUploadBytes: 150 * 1024 * 1024 });
     context.user = await createUser(context.service.url, 'refused');

@@ -2,14 +2,14 @@
 // the per-user cap, each get 201, 429 or 503 with a problem body — never a 502 or a reset — and conversions land on
 // every replica; a refused 200 MB upload from Python's urllib gets its 401 through the proxy; download links carry the
 // scheme, host and port the client used, and PUBLIC_URL still wins.
-import { appendFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findFreePort } from '../../src/db/embedded.js';
 import { musicLike } from '../fixtures/signals.js';
-import { encodeWav } from '../fixtures/wav-writer.js';
+import { encodeWav, writeSparseWav } from '../fixtures/wav-writer.js';
 import { createUser, upload, uploadOk, type CreatedUser } from '../support/api-client.js';
 import { composeStack, printedUrl, type ComposeStack } from '../support/compose-stack.js';
 import { sendUpload, UPLOAD_CLIENTS } from '../support/real-clients.js';
@@ -85,10 +85,7 @@ replicas('when a client sends a refused 200 MB upload through the proxy, then cu
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-big-'));
   try {
     const big = path.join(dir, 'big.wav');
-    const handle = await open(big, 'w');
-    await handle.write(Buffer.from(encodeWav({ sampleRate: 44100, channels: 2 }, [new Float32Array(441), new Float32Array(441)])));
-    await handle.truncate(212 * 1024 * 1024);
-    await handle.close();
+    await writeSparseWav(big, 212 * 1024 * 1024);
     const outcomes = [];
     for (const client of UPLOAD_CLIENTS) {
       outcomes.push(await sendUpload(client, { url: `${url.replace('localhost', '127.0.0.1')}/record`, file: big, fields: { user: users[0]!.id, token: 'wrong' } }));
