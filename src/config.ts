@@ -46,8 +46,26 @@ const ConfigSchema = z.object({
   MAX_UPLOAD_BYTES: integer(1_024, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   // Longest recording accepted; 3 hours covers a long interview and bounds a single task's work.
   MAX_AUDIO_SECONDS: integer(1, 7 * 24 * 3600).default(3 * 3600),
-  // Time a client gets to send a whole request; a 1 GiB upload at 2 MB/s takes about 9 minutes.
-  REQUEST_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(15 * 60_000),
+  // Time a client gets to send a whole request. Slow senders are dropped by the minimum transfer rate below, so this
+  // only bounds one upload's hold; 2 hours lets a 1 GiB upload arrive over a 2 Mbit/s line (72 minutes).
+  REQUEST_TIMEOUT_MS: integer(1_000, 24 * 3_600_000).default(2 * 3_600_000),
+  // A request body or a response that moves fewer bytes per second than this, over a whole SLOW_TRANSFER_WINDOW_MS,
+  // while the server waits on the client, is dropped: a trickled upload or a download nobody reads holds a socket,
+  // a spool file or buffered audio. 1 KiB/s is far below any working link (a 2G modem does 5 KiB/s). 0: no minimum.
+  MIN_TRANSFER_BYTES_PER_SECOND: integer(0, 1024 ** 3).default(1024),
+  SLOW_TRANSFER_WINDOW_MS: integer(1_000, 3_600_000).default(30_000),
+  // Connections served at once; more are answered 503 and closed. Each costs a descriptor (two while it uploads) and
+  // some memory; see effectiveMaxConnections for the descriptor limit.
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
+  // Connections one client address (an IPv6 /64) may hold at once; more are answered 429. Browsers open 6 per host;
+  // an office behind one NAT address a few dozen. TRUSTED_PROXIES are exempt (they carry many clients). 0: no cap.
+  MAX_CONNECTIONS_PER_ADDRESS: integer(0, 1_000_000).default(128),
+  // Bytes all uploads in progress may hold in the spool at once; an upload that would pass it gets 503. Reserved from
+  // the declared Content-Length when the request starts, so the refusal comes before the body is read.
+  MAX_SPOOL_BYTES: integer(1_024, Number.MAX_SAFE_INTEGER).default(8 * 1024 ** 3),
+  // Free space the spool must leave on its file system (shared with the embedded database in DATA_DIR): an upload
+  // that would leave less gets 503, so a flood of uploads cannot fill the disk PostgreSQL writes to.
+  MIN_FREE_DISK_BYTES: integer(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   // An upload refused before its body was read is answered at once, then the rest of its body is read and discarded
   // (a lingering close) so that a client still sending receives the answer instead of a reset; it ends when the
   // client sends nothing for this long (see lingeringLimits for the other bounds).
@@ -105,9 +123,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * The bounds of a lingering close (http/lingering-close.ts): as long as an accepted upload may take, and twice the
- * largest upload, so that a client overshooting the limit (a 1.5 GiB file against 1 GiB) still reads its 413.
+ * The limits of the HTTP server (http/http-server.ts). A lingering close lasts at most as long as an accepted upload
+ * may take, and reads at most twice the largest upload, so that a client overshooting the limit (a 1.5 GiB file
+ * against 1 GiB) still reads its 413.
  */
-export function lingeringLimits(config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'LINGERING_IDLE_MS' | 'MAX_UPLOAD_BYTES'>) {
-  return { totalMs: config.REQUEST_TIMEOUT_MS, idleMs: config.LINGERING_IDLE_MS, maxBytes: 2 * config.MAX_UPLOAD_BYTES };
+export function httpServerLimits(config: Config) {
+  return {
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    lingering: { totalMs: config.REQUEST_TIMEOUT_MS, idleMs: config.LINGERING_IDLE_MS, maxBytes: 2 * config.MAX_UPLOAD_BYTES },
+    connections: {
+      maxConnections: config.MAX_CONNECTIONS,
+      maxPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+      trustedProxies: config.TRUSTED_PROXIES,
+    },
+    transferRate: { minBytesPerSecond: config.MIN_TRANSFER_BYTES_PER_SECOND, windowMs: config.SLOW_TRANSFER_WINDOW_MS },
+  };
 }

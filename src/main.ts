@@ -1,12 +1,14 @@
 // Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
 import type { AddressInfo } from 'node:net';
 import { ConversionPool } from './audio/conversion-pool.js';
-import { ConfigError, lingeringLimits, loadConfig, loadDotEnv } from './config.js';
+import { ConfigError, httpServerLimits, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { UserConversionSlots } from './domain/user-conversion-slots.js';
 import { buildApp } from './http/app.js';
+import { connectionsWithinLimit, openFileLimit } from './http/descriptor-limit.js';
 import { createHttpServer } from './http/http-server.js';
+import { SpoolBudget } from './http/spool-budget.js';
 import { createLogger } from './log.js';
 import { allOf, conversionLog } from './observability/conversion-log.js';
 import { ServiceMetrics } from './observability/metrics.js';
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
   });
 
   const lifecycle = { draining: false };
+  const spoolBudget = new SpoolBudget({ dir: spoolDir, maxBytes: config.MAX_SPOOL_BYTES, minFreeBytes: config.MIN_FREE_DISK_BYTES });
   const metrics = new ServiceMetrics({ stats: () => pool.stats }, config.DATABASE_POOL_MAX);
+  metrics.observeSpool(spoolBudget, config.MAX_SPOOL_BYTES);
   const app = buildApp({
     lifecycle,
     conversionSlots: new UserConversionSlots(config.MAX_CONVERSIONS_PER_USER),
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
     log,
     encoder: config.ENCODER,
     spoolDir,
+    spoolBudget,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     maxNameLength: config.MAX_NAME_LENGTH,
@@ -53,12 +58,20 @@ async function main(): Promise<void> {
     trustedProxies: config.TRUSTED_PROXIES,
     logRequests: config.LOG_REQUESTS,
   });
+  const limits = httpServerLimits(config);
+  const maxConnections = connectionsWithinLimit(config.MAX_CONNECTIONS);
+  if (maxConnections < config.MAX_CONNECTIONS) {
+    log.warn(
+      { MAX_CONNECTIONS: config.MAX_CONNECTIONS, openFileLimit: openFileLimit(), serving: maxConnections },
+      'MAX_CONNECTIONS lowered to fit the open-file limit; raise the limit (ulimit -n, the container\'s nofile) to serve more',
+    );
+  }
   const server = createHttpServer(app, {
-    maxHeaderBytes: config.MAX_HEADER_BYTES,
-    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    lingering: lingeringLimits(config),
-    lingeringEvents: metrics.lingeringCloseListener(),
+    ...limits,
+    connections: { ...limits.connections, maxConnections },
+    events: metrics.serverListener(),
   });
+  metrics.observeServer(server, maxConnections);
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -64,13 +64,16 @@ export async function findRecordForUser(sql: Sql, recordId: string, userId: stri
   return row;
 }
 
-// Chunks requested ahead of the one being sent: the database reads the next ones while the client receives this one.
-const PREFETCH_CHUNKS = 2;
+// Bytes read per query. A download the client stopped reading holds what was read ahead for it until the minimum
+// transfer rate drops it; small pieces keep that to a few hundred KiB, not several stored chunks.
+const READ_PIECE_BYTES = 64 * 1024;
+// Pieces requested ahead of the one being sent: the database reads the next while the client receives this one.
+const PREFETCH_PIECES = 1;
 
 /**
  * Bytes `start` to `end` (inclusive) of a record's MP3, as a sequence of buffers. Only the chunks that overlap the
- * range are read, one query per chunk with a few queries in flight, so neither a whole file nor a whole range is
- * ever in memory, and the database works while the client reads.
+ * range are read, a piece at a time (PostgreSQL fetches just the slice of an uncompressed value a substring needs),
+ * with one query in flight ahead, so neither a whole file nor a whole chunk waits in memory for a slow client.
  */
 export async function* readRecordBytes(
   sql: Sql,
@@ -78,30 +81,30 @@ export async function* readRecordBytes(
   start: number,
   end: number,
 ): AsyncGenerator<Buffer> {
-  const first = Math.floor(start / record.chunkBytes);
-  const last = Math.floor(end / record.chunkBytes);
-  const fetchChunk = async (seq: number) => {
-    const [row] = await sql<{ data: Buffer }[]>`select data from record_chunks where record_id = ${record.id} and seq = ${seq}`;
-    if (!row) throw new Error(`record ${record.id} has no chunk ${seq}`);
+  const fetchPiece = async (from: number) => {
+    const seq = Math.floor(from / record.chunkBytes);
+    const offset = from - seq * record.chunkBytes;
+    const length = Math.min(READ_PIECE_BYTES, record.chunkBytes - offset, end - from + 1);
+    const [row] = await sql<{ data: Buffer }[]>`
+      select substring(data from ${offset + 1} for ${length}) as data from record_chunks where record_id = ${record.id} and seq = ${seq}`;
+    if (!row || row.data.length !== length) throw new Error(`record ${record.id} has no bytes ${from}..${from + length - 1} in chunk ${seq}`);
     return row.data;
   };
   const inFlight: Promise<Buffer>[] = [];
-  let next = first;
+  let next = start;
   const refill = () => {
-    while (next <= last && inFlight.length < PREFETCH_CHUNKS) {
-      const pending = fetchChunk(next++);
+    while (next <= end && inFlight.length < PREFETCH_PIECES) {
+      const pending = fetchPiece(next);
+      next += Math.min(READ_PIECE_BYTES, record.chunkBytes - (next % record.chunkBytes), end - next + 1);
       pending.catch(() => {}); // observed when awaited; this only stops an early exit from leaving it unhandled
       inFlight.push(pending);
     }
   };
   refill();
-  for (let seq = first; seq <= last; seq++) {
+  while (inFlight.length > 0) {
     const data = await inFlight.shift()!;
     refill();
-    const chunkStart = seq * record.chunkBytes;
-    const from = Math.max(0, start - chunkStart);
-    const to = Math.min(data.length, end - chunkStart + 1);
-    yield from === 0 && to === data.length ? data : data.subarray(from, to);
+    yield data;
   }
 }
 

@@ -9,6 +9,8 @@ import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
 import type { ServiceMetrics } from '../observability/metrics.js';
+import type { SpoolBudget } from './spool-budget.js';
+import { refuseConnectionsOverLimits } from './connection-limits.js';
 import { problemResponses } from './errors.js';
 import { requestBodyFlow } from './request-body-flow.js';
 import { linkOrigin } from './request-origin.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   log: Logger;
   encoder: EncoderName;
   spoolDir: string;
+  /** Room in the spool for uploads in progress (MAX_SPOOL_BYTES, MIN_FREE_DISK_BYTES). */
+  spoolBudget: SpoolBudget;
   maxUploadBytes: number;
   maxAudioSeconds: number;
   maxNameLength: number;
@@ -90,6 +94,7 @@ export function buildApp(deps: AppDeps): Koa {
   });
   app.use(requestBodyFlow);
   app.use(problemResponses(deps.log));
+  app.use(refuseConnectionsOverLimits);
 
   const routeDeps = { ...deps, linkOrigin: linkOrigin(deps) };
   const router = new Router();

@@ -1,14 +1,19 @@
-// The HTTP server around the app, as main.ts runs it and the tests start it: header and request limits, the
-// `Expect: 100-continue` decision left to the app, and the lingering close of half-read requests.
+// The HTTP server around the app, as main.ts runs it and the tests start it: header and request limits, caps on
+// connections and a minimum transfer rate, the `Expect: 100-continue` decision left to the app, and the lingering
+// close of half-read requests.
 import http from 'node:http';
 import type Koa from 'koa';
+import { limitConnections, type ConnectionEvents, type ConnectionLimits } from './connection-limits.js';
 import { closeConnectionsLingering, type LingeringCloseEvents, type LingeringCloseLimits } from './lingering-close.js';
+import { enforceMinimumTransferRate, type TransferRateEvents, type TransferRateLimits } from './transfer-rate-guard.js';
 
 export interface HttpServerOptions {
   maxHeaderBytes: number;
   requestTimeoutMs: number;
   lingering: LingeringCloseLimits;
-  lingeringEvents?: LingeringCloseEvents;
+  connections: ConnectionLimits;
+  transferRate: TransferRateLimits;
+  events?: LingeringCloseEvents & ConnectionEvents & TransferRateEvents;
 }
 
 export function createHttpServer(app: Koa, options: HttpServerOptions): http.Server {
@@ -17,6 +22,8 @@ export function createHttpServer(app: Koa, options: HttpServerOptions): http.Ser
   // With a listener here, Node no longer sends `100 Continue` by itself: the app sends it when it starts reading the
   // body (request-body-flow.ts), after the checks that the headers alone can decide.
   server.on('checkContinue', handle);
-  closeConnectionsLingering(server, options.lingering, options.lingeringEvents);
+  limitConnections(server, options.connections, options.events);
+  enforceMinimumTransferRate(server, options.transferRate, options.events);
+  closeConnectionsLingering(server, options.lingering, options.events);
   return server;
 }

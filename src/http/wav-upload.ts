@@ -1,5 +1,5 @@
-// Receives the multipart upload of POST /record: spools the one WAV file to disk (never into memory) and lets
-// the caller check the user's token as soon as the fields before the file have arrived.
+// Receives the multipart upload of POST /record: spools the one WAV file to disk (never into memory), and only once
+// the caller has checked the user's token and reserved room in the spool, when the file part starts.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import multer from '@koa/multer';
 import type { Context } from 'koa';
 import { HttpProblem } from './errors.js';
+import type { SpoolReservation } from './spool-budget.js';
 
 export interface SpooledFile {
   path: string;
@@ -21,8 +22,11 @@ export interface WavUploadLimits {
   maxUploadBytes: number;
 }
 
-/** Called when the file part starts, with the text fields sent before it. Throw to refuse the upload unread. */
-export type BeforeFile = (fieldsSoFar: Record<string, string>) => Promise<void>;
+/**
+ * Called when the file part starts, with the text fields sent before it: authenticates and reserves spool space for
+ * the file, or throws to refuse the upload with nothing written.
+ */
+export type BeforeFile = (fieldsSoFar: Record<string, string>) => Promise<SpoolReservation>;
 
 // Room for the multipart framing and the text fields around the file.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -52,11 +56,15 @@ type StoredFileInfo = { path: string; size: number; destination: string; filenam
 class SpoolStorage {
   readonly #streams = new Map<string, WriteStream>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly written: (bytes: number) => void,
+  ) {}
 
   _handleFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: unknown, info?: StoredFileInfo) => void): void {
     const filePath = path.join(this.dir, `${randomUUID()}.upload`);
-    const out = createWriteStream(filePath, { flags: 'wx' });
+    // Only this process reads its spool: the uploads are other people's recordings.
+    const out = createWriteStream(filePath, { flags: 'wx', mode: 0o600 });
     this.#streams.set(filePath, out);
     let settled = false;
     const fail = (error: unknown) => {
@@ -65,6 +73,7 @@ class SpoolStorage {
       this.#discard(filePath);
       cb(error);
     };
+    file.stream.on('data', (chunk: Buffer) => this.written(chunk.length));
     file.stream.on('error', fail);
     file.stream.on('close', () => {
       if (!file.stream.readableEnded) fail(new Error('Request closed'));
@@ -126,7 +135,8 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       if (received > limits.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) refuse(MULTER_PROBLEMS.LIMIT_FILE_SIZE!(limits.maxUploadBytes));
     };
     ctx.req.on('data', countBytes);
-    const spool = new SpoolStorage(limits.spoolDir);
+    let reservation: SpoolReservation | undefined;
+    const spool = new SpoolStorage(limits.spoolDir, (bytes) => reservation?.written(bytes));
     const upload = multer({
       storage: spool as unknown as multer.StorageEngine,
       // Part headers are UTF-8 in practice (browsers, curl); busboy's default would garble "запись.wav".
@@ -134,7 +144,10 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 },
       fileFilter: (req: IncomingMessage & { body?: Record<string, string> }, _file, cb) => {
         beforeFile({ ...(req.body ?? {}) }).then(
-          () => cb(null, true),
+          (reserved) => {
+            reservation = reserved;
+            cb(null, true);
+          },
           (error: Error) => {
             refuse(error);
             cb(error, false);

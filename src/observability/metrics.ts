@@ -1,7 +1,10 @@
 // Prometheus metrics (prom-client): HTTP, conversions, the worker pool, the database pool, and the process.
 import client from 'prom-client';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
+import type { Server } from 'node:http';
+import type { ConnectionEvents } from '../http/connection-limits.js';
 import type { LingeringCloseEvents } from '../http/lingering-close.js';
+import type { TransferRateEvents } from '../http/transfer-rate-guard.js';
 
 export interface PoolGauges {
   stats(): { queued: number; running: number; threads: number };
@@ -49,6 +52,19 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly connectionsRefused = new client.Counter({
+    name: 'http_connections_refused_total',
+    help: 'Connections over a cap: answered 503 (too-many-connections), 429 (too-many-connections-from-address), or dropped at accept',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly slowTransfers = new client.Counter({
+    name: 'http_slow_transfers_dropped_total',
+    help: 'Connections closed for sending a request body or taking a response below the minimum transfer rate',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
   constructor(pool: PoolGauges, databaseConnectionsMax: number) {
     client.collectDefaultMetrics({ register: this.registry });
     new client.Gauge({
@@ -83,14 +99,44 @@ export class ServiceMetrics {
     );
   }
 
-  /** How connections answered early were closed, as metrics. */
-  lingeringCloseListener(): LingeringCloseEvents {
+  /** What the HTTP server reports about its connections, as metrics. */
+  serverListener(): LingeringCloseEvents & ConnectionEvents & TransferRateEvents {
     return {
       lingered: (outcome, bytes) => {
         this.lingeringCloses.inc({ outcome });
         this.lingeringBytes.inc(bytes);
       },
+      refused: (reason) => this.connectionsRefused.inc({ reason }),
+      dropped: (direction) => this.slowTransfers.inc({ direction }),
     };
+  }
+
+  /** Bytes reserved in the upload spool against its cap. */
+  observeSpool(budget: { reservedBytes: number }, maxBytes: number): void {
+    new client.Gauge({
+      name: 'upload_spool_reserved_bytes',
+      help: 'Bytes reserved in the upload spool by uploads in progress',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.reservedBytes);
+      },
+    });
+    new client.Gauge({ name: 'upload_spool_max_bytes', help: 'MAX_SPOOL_BYTES', registers: [this.registry] }).set(maxBytes);
+  }
+
+  /** Open connections of `server` against the cap it serves. */
+  observeServer(server: Server, maxConnections: number): void {
+    new client.Gauge({
+      name: 'http_open_connections',
+      help: 'Connections open now, refused ones included',
+      registers: [this.registry],
+      async collect() {
+        this.set(await new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count))));
+      },
+    });
+    new client.Gauge({ name: 'http_max_connections', help: 'Connections served at once (MAX_CONNECTIONS within the descriptor limit)', registers: [this.registry] }).set(
+      maxConnections,
+    );
   }
 
   /** What the upload use case reports, as metrics. */

@@ -11,9 +11,10 @@ import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import type { Sql } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { UserConversionSlots } from '../../src/domain/user-conversion-slots.js';
-import { lingeringLimits } from '../../src/config.js';
+import { httpServerLimits, loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createHttpServer } from '../../src/http/http-server.js';
+import { SpoolBudget } from '../../src/http/spool-budget.js';
 import type { LingeringCloseLimits } from '../../src/http/lingering-close.js';
 import type { Lifecycle } from '../../src/http/routes/health.js';
 import { createLogger } from '../../src/log.js';
@@ -43,6 +44,10 @@ export interface TestServiceOptions {
   publicUrl?: string;
   trustedProxies?: string[];
   lingering?: Partial<LingeringCloseLimits>;
+  maxSpoolBytes?: number;
+  minFreeDiskBytes?: number;
+  /** Settings of the HTTP server's limits, as environment variables (MAX_CONNECTIONS, SLOW_TRANSFER_WINDOW_MS, …). */
+  serverSettings?: Record<string, string>;
 }
 
 export function testDatabaseUrl(): string {
@@ -62,6 +67,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-spool-'));
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const lifecycle: Lifecycle = { draining: false };
+  const spoolBudget = new SpoolBudget({
+    dir: spoolDir,
+    maxBytes: options.maxSpoolBytes ?? 8 * 1024 ** 3,
+    minFreeBytes: options.minFreeDiskBytes ?? 0,
+  });
   const app = buildApp({
     lifecycle,
     conversionSlots: new UserConversionSlots(options.maxConversionsPerUser ?? 2),
@@ -70,6 +80,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     log,
     encoder: options.encoder ?? 'wasm',
     spoolDir,
+    spoolBudget,
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxAudioSeconds: options.maxAudioSeconds ?? 3 * 3600,
     maxNameLength: options.maxNameLength ?? 100,
@@ -79,14 +90,19 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   });
   // The server main.ts runs: its 100-continue handling and lingering close are part of what the tests check.
   const lingered: TestService['lingered'] = [];
+  const limits = httpServerLimits(
+    loadConfig({
+      MAX_UPLOAD_BYTES: String(options.maxUploadBytes ?? 1024 ** 3),
+      // Every test client is 127.0.0.1, and some open hundreds of connections at once on purpose; the per-address cap
+      // is tested on its own (connection-limits.test.ts).
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
+      ...options.serverSettings,
+    }),
+  );
   const server = createHttpServer(app, {
-    lingeringEvents: { lingered: (outcome, bytes) => lingered.push({ outcome, bytes }) },
-    maxHeaderBytes: 16 * 1024,
-    requestTimeoutMs: 15 * 60_000,
-    lingering: {
-      ...lingeringLimits({ REQUEST_TIMEOUT_MS: 15 * 60_000, LINGERING_IDLE_MS: 5_000, MAX_UPLOAD_BYTES: options.maxUploadBytes ?? 1024 ** 3 }),
-      ...options.lingering,
-    },
+    ...limits,
+    lingering: { ...limits.lingering, ...options.lingering },
+    events: { lingered: (outcome, bytes) => lingered.push({ outcome, bytes }), refused: () => {}, dropped: () => {} },
   });
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -1,5 +1,5 @@
-// POST /record: refuse what the headers already rule out, authenticate, spool the WAV, convert it, answer with the
-// new record.
+// POST /record: refuse what the headers already rule out, authenticate, reserve spool space, spool the WAV, convert
+// it, answer with the new record. Nothing reaches the disk before the user is authenticated.
 import { rm } from 'node:fs/promises';
 import type Router from '@koa/router';
 import type { ConversionPool } from '../../audio/conversion-pool.js';
@@ -11,9 +11,11 @@ import type { UserConversionSlots } from '../../domain/user-conversion-slots.js'
 import { authenticateUser, findUserIdByToken } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
 import { recordView } from '../record-view.js';
+import { HttpProblem } from '../errors.js';
 import type { LinkOrigin } from '../request-origin.js';
 import { uploadFields } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import type { SpoolBudget, SpoolReservation } from '../spool-budget.js';
 import { receiveWavUpload, refuseUploadFromHeaders, type SpooledFile } from '../wav-upload.js';
 
 export interface RecordUploadDeps {
@@ -25,8 +27,18 @@ export interface RecordUploadDeps {
   maxAudioSeconds: number;
   linkOrigin: LinkOrigin;
   conversionSlots: UserConversionSlots;
+  spoolBudget: SpoolBudget;
   conversionEvents?: ConversionOutcomeListener;
 }
+
+// A file part before the credentials would have to be stored before anyone knows whose it is.
+const credentialsAfterFile = () =>
+  new HttpProblem(
+    422,
+    'credentials-after-file',
+    'Credentials must come before the file',
+    'send the `user` and `token` fields before the `file` field (curl -F and browsers keep the order given), or send the token as an Authorization: Bearer header',
+  );
 
 /** HTML forms (and Swagger UI) send empty inputs as empty fields; an empty option means "not given". */
 const withoutBlanks = (fields: Record<string, string> = {}) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== ''));
@@ -41,6 +53,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
     let authenticatedUser: string | undefined;
     let releaseSlot: (() => void) | undefined;
     let file: SpooledFile | undefined;
+    let reservation: SpoolReservation | undefined;
     try {
       // What the request head alone decides is refused before any of the body is read, and before a client that
       // asked `Expect: 100-continue` sends it: the media type and declared size, a Bearer token that matches no user,
@@ -51,8 +64,8 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
         releaseSlot = deps.conversionSlots.acquire(authenticatedUser);
       }
       ensureConversionCapacity(pool);
-      // Without a Bearer header the token is a form field, checked as soon as the user id is known: before the file
-      // is read when the fields come first (as browsers and curl send them), and in any case before any conversion.
+      // Without a Bearer header the token is a form field, checked as soon as the user id is known: before the file is
+      // read, since nothing is stored for someone not yet known, and in any case before any conversion.
       const authenticate = async (fields: Record<string, string>) => {
         const parsed = parseInput(uploadFields, withoutBlanks(fields));
         if (authenticatedUser === undefined) {
@@ -66,6 +79,11 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       };
       file = await receive(ctx, async (fieldsSoFar) => {
         if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
+        else if (authenticatedUser === undefined) throw credentialsAfterFile();
+        // The declared length bounds the file; a body of unknown length (chunked) may be as large as allowed.
+        const declared = Number(ctx.get('Content-Length'));
+        reservation = await deps.spoolBudget.reserve(declared > 0 ? declared : deps.maxUploadBytes);
+        return reservation;
       });
       const fields = await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
@@ -88,6 +106,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
     } finally {
       releaseSlot?.();
       if (file) await rm(file.path, { force: true });
+      reservation?.release();
     }
   });
 }
