@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -19,6 +19,20 @@ test('when the spool holds leftovers of dead processes and a live one, then only
     assert.equal((await readdir(root)).sort(), [live, String(process.pid)].sort());
     assert.equal(await readdir(own), [], 'its own folder starts empty');
     assert.equal(await readdir(path.join(root, live)), ['x.upload'], 'a live process keeps its upload');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('when the spool folder exists open to everyone, then start-up closes it to the service user alone', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-spool-'));
+  try {
+    const spool = path.join(root, 'spool');
+    await mkdir(spool, { mode: 0o777 });
+    await chmod(spool, 0o777);
+    const own = await prepareUploadSpool(spool);
+    assert.is(((await stat(spool)).mode & 0o777).toString(8), '700');
+    assert.is(((await stat(own)).mode & 0o777).toString(8), '700');
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -29,6 +29,8 @@ export interface TestService {
   spooledFiles(): Promise<string[]>;
   /** How each lingering close so far ended, and the bytes it discarded. */
   lingered: { outcome: string; bytes: number }[];
+  /** Connections closed for moving too slowly, by direction, in order. */
+  slowDrops: ('request' | 'response')[];
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   });
   // The server main.ts runs: its 100-continue handling and lingering close are part of what the tests check.
   const lingered: TestService['lingered'] = [];
+  const slowDrops: TestService['slowDrops'] = [];
   const limits = httpServerLimits(
     loadConfig({
       MAX_UPLOAD_BYTES: String(options.maxUploadBytes ?? 1024 ** 3),
@@ -102,7 +105,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const server = createHttpServer(app, {
     ...limits,
     lingering: { ...limits.lingering, ...options.lingering },
-    events: { lingered: (outcome, bytes) => lingered.push({ outcome, bytes }), refused: () => {}, dropped: () => {} },
+    events: { lingered: (outcome, bytes) => lingered.push({ outcome, bytes }), refused: () => {}, dropped: (direction) => slowDrops.push(direction) },
   });
   server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -116,6 +119,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     spoolDir,
     spooledFiles: () => readdir(spoolDir),
     lingered,
+    slowDrops,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
