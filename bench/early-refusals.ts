@@ -3,6 +3,7 @@
 // from the form fields. Clients that send the whole body before they read the answer (Python's urllib here) make the
 // service read and discard it — the lingering close — and that is the cost measured: the service's CPU time, the
 // time until the client has its answer, and how long the connection stays open.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,10 +62,14 @@ export const earlyRefusalsBenchmark: Benchmark = async (databaseUrl, { tiny }) =
   const handle = await open(file, 'w');
   await handle.truncate(bodyBytes);
   await handle.close();
-  const service = await startService({ DATABASE_URL: databaseUrl, DATA_DIR: dir });
+  // /metrics is served only with a token.
+  const metricsToken = randomUUID();
+  const service = await startService({ DATABASE_URL: databaseUrl, DATA_DIR: dir, METRICS_TOKEN: metricsToken });
   const runs = new Map<string, { answerMs: number[]; cpuMs: number[]; discardedMiB: number[] }>(CONTENDERS.map((c) => [c.label, { answerMs: [], cpuMs: [], discardedMiB: [] }]));
   const discardedBytes = async () => {
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const response = await fetch(`${service.url}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } });
+    if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+    const metrics = await response.text();
     return Number(/^http_lingering_discarded_bytes_total (\d+)/m.exec(metrics)?.[1] ?? 0);
   };
   try {

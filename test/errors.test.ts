@@ -35,6 +35,22 @@ const withHeader = (wav: Uint8Array, offset: number, value: number) => {
   return copy;
 };
 
+/** A cursor as GET /records writes them: base64url of JSON [createdAt, id]. */
+const cursor = (decoded: unknown) => Buffer.from(JSON.stringify(decoded)).toString('base64url');
+const SOME_TIME = '2026-11-30 21:07:18.920271+00';
+const FORGED_CURSORS: [string, unknown][] = [
+  ['id is not a UUID', [SOME_TIME, 'zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz']],
+  ['id has no hyphens', [SOME_TIME, '0'.repeat(36)]],
+  ['time is past what PostgreSQL reads (year +275760)', ['+275760-09-13T00:00:00.000Z', UNKNOWN]],
+  ['time is a day that does not exist', ['2026-02-30 10:00:00+00', UNKNOWN]],
+  ['time has hour 24', ['2026-11-30 24:00:00+00', UNKNOWN]],
+  ['time has an offset of 16 hours', ['2026-11-30 10:00:00+16', UNKNOWN]],
+  ['time is not ISO 8601', ['Mon, 30 Nov 2026 10:00:00 GMT', UNKNOWN]],
+  ['time is a number', [1764536838920, UNKNOWN]],
+  ['array has a third element', [SOME_TIME, UNKNOWN, 'x']],
+  ['JSON is an object', { createdAt: SOME_TIME, id: UNKNOWN }],
+];
+
 interface Case {
   name: string;
   status: number;
@@ -54,6 +70,8 @@ const CASES: Case[] = [
   { name: 'POST /user with a name of the wrong type', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 42 })] },
   { name: 'POST /user with unknown fields', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'a', admin: true })] },
   { name: 'POST /user with a NUL in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'a\u0000b' })] },
+  { name: 'POST /user with a right-to-left override in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'ann\u202egpj.exe' })] },
+  { name: 'POST /user with a first strong isolate in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: '\u2068ann' })] },
   { name: 'POST /user with a body over 16 KB', status: 413, type: 'payload-too-large', request: () => ['/user', json({ name: 'x'.repeat(20_000) })] },
   { name: 'PUT /user', status: 405, type: 'method-not-allowed', request: () => ['/user', { method: 'PUT' }], headers: { allow: /POST/ } },
   // POST /record
@@ -120,11 +138,22 @@ const CASES: Case[] = [
   // GET /records and DELETE /record
   { name: 'GET /records without a token', status: 401, type: 'unauthorized', request: (c) => [`/records?user=${c.user.id}`, {}], headers: { 'www-authenticate': /^Bearer/ } },
   { name: 'GET /records with limit 0', status: 422, type: 'validation-failed', request: (c) => [`/records?user=${c.user.id}&limit=0`, { headers: bearer(c.user.token) }] },
+  ...FORGED_CURSORS.map(([what, decoded]): Case => ({
+    name: `GET /records with a cursor whose ${what}`,
+    status: 422,
+    type: 'validation-failed',
+    request: (c) => [`/records?user=${c.user.id}&cursor=${cursor(decoded)}`, { headers: bearer(c.user.token) }],
+  })),
+  { name: 'GET /records with a cursor that is not base64 JSON', status: 422, type: 'validation-failed', request: (c) => [`/records?user=${c.user.id}&cursor=%7B%7D`, { headers: bearer(c.user.token) }] },
   { name: 'DELETE /record with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/record?id=${c.record.id}&user=${c.user.id}`, { method: 'DELETE', headers: bearer(UNKNOWN) }] },
   { name: 'DELETE /record of an unknown record', status: 404, type: 'not-found', request: (c) => [`/record?id=${UNKNOWN}&user=${c.user.id}`, { method: 'DELETE', headers: bearer(c.user.token) }] },
   { name: 'POST /records', status: 405, type: 'method-not-allowed', request: () => ['/records', { method: 'POST' }] },
   // Anything else
   { name: 'GET of an unknown path', status: 404, type: 'not-found', request: () => ['/nope', {}] },
+  // Names that an object literal would have found on Object.prototype.
+  ...['__proto__', 'toString', 'constructor', 'hasOwnProperty'].map(
+    (name): Case => ({ name: `GET /docs/assets/${name}`, status: 404, type: 'not-found', request: () => [`/docs/assets/${name}`, {}] }),
+  ),
   { name: 'POST /healthz', status: 405, type: 'method-not-allowed', request: () => ['/healthz', { method: 'POST' }] },
 ];
 

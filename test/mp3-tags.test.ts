@@ -25,6 +25,7 @@ import { Mp3StreamStats, parseFrameHeader } from '../src/audio/mp3-frames.js';
 import { musicLike } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { bestCorrelation, resampleLinearForComparison } from './support/audio-analysis.js';
+import { readId3v24 as readId3v24Tag } from './support/id3-reader.js';
 import { decodeMp3 } from './support/mp3-decode.js';
 
 type WasmMp3Params = Parameters<WasmMediaEncoder<'audio/mpeg'>['configure']>[0];
@@ -509,19 +510,11 @@ test('when a non-ASCII title is tagged, then it reads back as UTF-8 with syncsaf
   assert.throws(() => buildId3v24Tag({ title: 'x', lengthMs: -1 }), /lengthMs/);
 });
 
-/** A deliberately independent ID3v2.4 reader: text frames only, encoding byte checked. */
+/** The frames of a tag built alone, which must end where its header says. */
 function readId3v24(tag: Uint8Array): Record<string, string> {
-  const syncsafe = (at: number) => (tag[at]! << 21) | (tag[at + 1]! << 14) | (tag[at + 2]! << 7) | tag[at + 3]!;
-  assert.is(syncsafe(6) + 10, tag.length, 'the header size covers exactly the frames');
-  const frames: Record<string, string> = {};
-  for (let offset = 10; offset < tag.length; ) {
-    const id = String.fromCharCode(...tag.subarray(offset, offset + 4));
-    const size = syncsafe(offset + 4);
-    assert.is(tag[offset + 10], 3, `${id} is UTF-8`);
-    frames[id] = new TextDecoder().decode(tag.subarray(offset + 11, offset + 10 + size));
-    offset += 10 + size;
-  }
-  return frames;
+  const read = readId3v24Tag(tag);
+  assert.is(read.bytes, tag.length, 'the header size covers exactly the frames');
+  return read.frames;
 }
 
 interface LameTagFields {

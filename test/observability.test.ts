@@ -27,6 +27,8 @@ observability('when uploads succeed and fail, then /metrics counts them and the 
     assert.is((await upload(service.url, mp3InWav, { user: user.id, token: user.token })).status, 415);
 
     assert.is((await fetch(`${service.url}/metrics`)).status, 401, 'the metrics token is required');
+    const upperCased = await fetch(`${service.url}/metrics`, { headers: { Authorization: 'Bearer METRICS-SECRET-0123456789' } });
+    assert.is(upperCased.status, 401, 'the metrics token is compared as it is set, not lower-cased like access tokens');
     const response = await fetch(`${service.url}/metrics`, { headers: { Authorization: 'Bearer metrics-secret-0123456789' } });
     assert.is(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
@@ -50,6 +52,27 @@ observability('when uploads succeed and fail, then /metrics counts them and the 
     const access = lines.filter((l) => l.msg === 'request');
     assert.ok(access.some((l) => l.route === '/record' && l.status === 201 && typeof l.requestId === 'string' && typeof l.durationMs === 'number'));
     assert.not.ok(service.output().includes(user.token), 'the token never reaches the log');
+  } finally {
+    await service.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+observability('when METRICS_TOKEN is not set, then /metrics is closed: 404 saying how to open it', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-metrics-'));
+  const env = process.env.TEST_EMBEDDED_DATABASE ? { DATA_DIR: dataDir } : { DATA_DIR: dataDir, DATABASE_URL: testDatabaseUrl() };
+  const service = await startServiceProcess(env);
+  try {
+    const asked: Record<string, string>[] = [{}, { Authorization: 'Bearer metrics-secret-0123456789' }];
+    for (const headers of asked) {
+      const response = await fetch(`${service.url}/metrics`, { headers });
+      assert.is(response.status, 404);
+      assert.is(response.headers.get('content-type'), 'application/problem+json');
+      const problem = (await response.json()) as { type: string; detail: string };
+      assert.is(problem.type, '/problems/not-found');
+      assert.match(problem.detail, /METRICS_TOKEN/);
+    }
+    assert.is((await fetch(`${service.url}/healthz`)).status, 200, 'the rest of the service is served');
   } finally {
     await service.stop();
     await rm(dataDir, { recursive: true, force: true });

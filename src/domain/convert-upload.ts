@@ -7,11 +7,12 @@ import { ConversionPoolBusyError, ConversionTimeoutError, type ConversionPool } 
 import type { ConversionOptions } from '../audio/convert-wav.js';
 import { DomainError, type DomainErrorCode } from './errors.js';
 import { RECORD_CHUNK_BYTES, RecordChunkWriter } from './record-chunk-writer.js';
+import { cleanUploadName } from './upload-name.js';
 
 export interface UploadedWav {
   /** The spooled file; the caller removes it afterwards. */
   path: string;
-  /** The client's file name, stored as given. */
+  /** The client's file name; stored, and used as the MP3's title, once cleaned (see upload-name.ts). */
   originalName: string;
 }
 
@@ -64,18 +65,19 @@ export async function convertUpload(
   options: Omit<ConversionOptions, 'title'>,
 ): Promise<RecordRow> {
   const recordId = randomUUID();
+  const name = cleanUploadName(upload.originalName);
   const writer = new RecordChunkWriter(sql, recordId);
   const started = performance.now();
   const wallSeconds = () => (performance.now() - started) / 1000;
   events?.started();
   try {
-    const summary = await pool.convert(upload.path, { ...options, title: upload.originalName }, (bytes) => writer.write(bytes));
+    const summary = await pool.convert(upload.path, { ...options, title: name }, (bytes) => writer.write(bytes));
     await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
     const record = await writer.commit((tx) =>
       insertRecord(tx, {
         id: recordId,
         userId,
-        originalName: upload.originalName,
+        originalName: name,
         inputContainer: summary.input.container,
         inputEncoding: summary.input.encoding,
         inputBitsPerSample: summary.input.bitsPerSample,

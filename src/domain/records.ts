@@ -1,14 +1,8 @@
 // Reading and removing records: one user's record and its MP3 bytes, a user's library, deletion.
 import type { Sql } from '../db/connect.js';
-import {
-  deleteRecordOfUser,
-  findRecordForUser,
-  listRecordsOfUser,
-  readRecordBytes,
-  type RecordPageKey,
-  type RecordRow,
-} from '../db/record-queries.js';
-import { notFound, validationFailed } from './errors.js';
+import { deleteRecordOfUser, findRecordForUser, listRecordsOfUser, readRecordBytes, type RecordRow } from '../db/record-queries.js';
+import { notFound } from './errors.js';
+import { decodeCursor, encodeCursor } from './record-cursor.js';
 
 /** A record of another user is "not found" too: ids must not reveal what exists. */
 export async function findRecord(sql: Sql, recordId: string, userId: string): Promise<RecordRow> {
@@ -26,20 +20,6 @@ export interface RecordPage {
   records: RecordRow[];
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
-}
-
-const encodeCursor = (key: RecordPageKey) => Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
-
-function decodeCursor(cursor: string): RecordPageKey {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(Date.parse(createdAt))) {
-      return { createdAt, id };
-    }
-  } catch {
-    // falls through to the validation error
-  }
-  throw validationFailed([{ field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' }]);
 }
 
 export async function listRecords(sql: Sql, userId: string, limit: number, cursor: string | undefined): Promise<RecordPage> {

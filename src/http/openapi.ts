@@ -252,11 +252,12 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
       },
       '/metrics': {
         get: {
-          summary: 'Prometheus metrics',
+          summary: 'Prometheus metrics (only when METRICS_TOKEN is set, with it as a Bearer token)',
           operationId: 'metrics',
           responses: {
             '200': { description: 'Prometheus text format', content: { 'text/plain': { example: 'conversions_succeeded_total 42' } } },
             '401': problem('Authentication failed', 'unauthorized', 401, 'send the metrics token as a Bearer header', WWW_AUTHENTICATE),
+            '404': problem('Not found', 'not-found', 404, 'metrics are disabled: they are served only when the service has a METRICS_TOKEN'),
           },
         },
       },

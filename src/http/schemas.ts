@@ -2,20 +2,31 @@
 // the OpenAPI document.
 import { z } from 'zod';
 import { MP3_BITRATES_KBPS } from '../audio/mp3-encoder.js';
+import { FALLBACK_UPLOAD_NAME, MAX_UPLOAD_NAME_CHARACTERS } from '../domain/upload-name.js';
 
 // PostgreSQL text cannot hold NUL, and no name needs control characters.
 const noControlCharacters = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+// Bidirectional formatting characters (ALM, LRM, RLM, the embeddings, overrides and isolates) make a name display
+// as something other than what it is: "U+202E gnp.exe" shows as "exe.png".
+const noBidiControls = (s: string) => !/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(s);
 
 export const userNameSchema = (maxLength: number) =>
   z
     .string({ error: 'name must be a string' })
     .refine((s) => s.trim().length > 0, 'name must not be empty')
     .refine((s) => [...s].length <= maxLength, `name must be at most ${maxLength} characters`)
-    .refine(noControlCharacters, 'name must not contain control characters');
+    .refine(noControlCharacters, 'name must not contain control characters')
+    .refine(noBidiControls, 'name must not contain bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069)');
 
 export const createUserBody = (maxNameLength: number) => z.object({ name: userNameSchema(maxNameLength) }).strict();
 
-export const uuid = (field: string) => z.string({ error: `${field} is required` }).uuid(`${field} must be a UUID`);
+// UUIDs are case-insensitive, and PostgreSQL prints them in lower case. Canonicalised here, at the edge, so that
+// the per-user conversion slots, the queries and the logs all see one spelling of an id.
+export const uuid = (field: string) =>
+  z.string({ error: `${field} is required` }).uuid(`${field} must be a UUID`).toLowerCase();
+
+// Access tokens are UUIDs too, hashed in the lower case they were handed out in (see bearer-token.ts for the header).
+const accessToken = z.string().max(200).toLowerCase();
 
 export const downloadQuery = z.object({
   id: uuid('id'),
@@ -49,7 +60,7 @@ export const CBR_CHOICES = MP3_BITRATES_KBPS.filter((b) => b >= 32);
 export const uploadFields = z
   .object({
     user: uuid('user'),
-    token: z.string().max(200).optional(),
+    token: accessToken.optional(),
     bitrate: z.coerce
       .number({ error: 'bitrate must be a number of kbps' })
       .int()
@@ -78,7 +89,12 @@ export const recordResponse = z.object({
   id: z.string().uuid(),
   user: z.string().uuid(),
   url: z.string().url().describe('Download link: http://host:port/record?id=<record id>&user=<user id>'),
-  name: z.string().describe('The uploaded file name, as given'),
+  name: z
+    .string()
+    .describe(
+      `The uploaded file name without control or bidirectional formatting characters, at most ${MAX_UPLOAD_NAME_CHARACTERS} characters ` +
+        `(shortened before its extension), or "${FALLBACK_UPLOAD_NAME}" when nothing is left`,
+    ),
   fileName: z.string().describe('The name the MP3 downloads as'),
   createdAt: z.string().datetime(),
   input: z.object({
