@@ -57,6 +57,9 @@ const ConfigSchema = z.object({
   // Connections served at once; more are answered 503 and closed. Each costs a descriptor (two while it uploads) and
   // some memory; see effectiveMaxConnections for the descriptor limit.
   MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
+  // Connections the kernel queues before the service accepts them. Node's default (511) overflows when a burst of
+  // connections meets a busy event loop, and the overflow is dropped silently; the kernel caps it at somaxconn.
+  LISTEN_BACKLOG: integer(1, 65_535).default(4096),
   // Connections one client address (an IPv6 /64) may hold at once; more are answered 429. Browsers open 6 per host;
   // an office behind one NAT address a few dozen. TRUSTED_PROXIES are exempt (they carry many clients). 0: no cap.
   MAX_CONNECTIONS_PER_ADDRESS: integer(0, 1_000_000).default(128),

@@ -3,8 +3,8 @@
 // or stops reading a download would otherwise hold its socket, its spool file and its buffered response for as long
 // as the request timeout allows; here it is dropped once it moved fewer than `minBytesPerSecond` over a whole window.
 //
-// Only time the server is waiting on the client counts: a body is measured while something reads it (not while the
-// spool pushes back, not while the upload converts), including the discarding read of a lingering close; a response
+// Only time the server is waiting on the client counts: a body is measured while Node reads it off the socket (not
+// while the spool pushes back, not once it has all arrived), including the discarding read of a lingering close; a response
 // while bytes wait in the socket for the client to take them (not while the database is slow to produce them).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -74,8 +74,11 @@ export function enforceMinimumTransferRate(server: Server, limits: TransferRateL
       const read = socket.bytesRead;
       const sent = bytesSent(socket);
       const req = entry.request;
-      // Waiting on the client's body: something reads it (flowing) and it has not all arrived.
-      const awaitingBody = req !== undefined && !req.complete && req.readableFlowing === true;
+      // Waiting on the client's body: it has not all arrived and the request's buffer has room, so Node is reading the
+      // socket. (A full buffer means no one is taking the body yet, or the spool pushes back: then Node stops reading
+      // and the client is not at fault. Whether the reader flows or pulls on 'readable', as multer's drain does, does
+      // not matter.)
+      const awaitingBody = req !== undefined && !req.complete && req.readableLength < req.readableHighWaterMark;
       // Waiting on the client to read: bytes sit in the socket that the kernel would not take.
       const awaitingReader = socket.writableLength > 0;
       record(entry.reads, awaitingBody ? read - entry.lastRead : undefined, ticks);
@@ -85,7 +88,9 @@ export function enforceMinimumTransferRate(server: Server, limits: TransferRateL
       const slow = tooSlow(entry.reads, ticks, minBytes) ? 'request' : tooSlow(entry.sends, ticks, minBytes) ? 'response' : undefined;
       if (slow) {
         watched.delete(socket);
-        socket.destroy();
+        // A reset, not a close: a closed socket keeps the bytes the client never took in the kernel (megabytes per
+        // socket on a fast link) and goes on offering them as an orphan; a reset frees them at once.
+        socket.resetAndDestroy();
         events?.dropped(slow);
       }
     }
