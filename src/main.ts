@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     conversionEvents: allOf(metrics.conversionListener(), conversionLog(log)),
     sql: database.sql,
+    databaseConnections: config.DATABASE_POOL_MAX,
     pool,
     log,
     encoder: config.ENCODER,

@@ -1,3 +1,4 @@
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { Sql } from './connect.js';
 
 export interface RecordRow {
@@ -73,15 +74,17 @@ const PREFETCH_PIECES = 1;
 /**
  * Bytes `start` to `end` (inclusive) of a record's MP3, as a sequence of buffers. Only the chunks that overlap the
  * range are read, a piece at a time (PostgreSQL fetches just the slice of an uncompressed value a substring needs),
- * with one query in flight ahead, so neither a whole file nor a whole chunk waits in memory for a slow client.
+ * with one query in flight ahead, so neither a whole file nor a whole chunk waits in memory for a slow client. Reads
+ * of every download together stay within `reads`.
  */
 export async function* readRecordBytes(
   sql: Sql,
   record: Pick<RecordRow, 'id' | 'chunkBytes'>,
   start: number,
   end: number,
+  reads: ConcurrencyLimit,
 ): AsyncGenerator<Buffer> {
-  const fetchPiece = async (from: number) => {
+  const fetchPiece = (from: number) => reads.run(async () => {
     const seq = Math.floor(from / record.chunkBytes);
     const offset = from - seq * record.chunkBytes;
     const length = Math.min(READ_PIECE_BYTES, record.chunkBytes - offset, end - from + 1);
@@ -89,7 +92,7 @@ export async function* readRecordBytes(
       select substring(data from ${offset + 1} for ${length}) as data from record_chunks where record_id = ${record.id} and seq = ${seq}`;
     if (!row || row.data.length !== length) throw new Error(`record ${record.id} has no bytes ${from}..${from + length - 1} in chunk ${seq}`);
     return row.data;
-  };
+  });
   const inFlight: Promise<Buffer>[] = [];
   let next = start;
   const refill = () => {

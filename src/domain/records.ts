@@ -1,4 +1,5 @@
 // Reading and removing records: one user's record and its MP3 bytes, a user's library, deletion.
+import { ConcurrencyLimit } from '../db/concurrency-limit.js';
 import type { Sql } from '../db/connect.js';
 import { deleteRecordOfUser, findRecordForUser, listRecordsOfUser, readRecordBytes, type RecordRow } from '../db/record-queries.js';
 import { notFound } from './errors.js';
@@ -11,9 +12,13 @@ export async function findRecord(sql: Sql, recordId: string, userId: string): Pr
   return record;
 }
 
+/** The reads every download shares: a third of the database connections, so the rest stay free for everything else. */
+export type DownloadReads = ConcurrencyLimit;
+export const downloadReads = (databaseConnections: number): DownloadReads => new ConcurrencyLimit(Math.max(2, Math.ceil(databaseConnections / 3)));
+
 /** Bytes `start`..`end` (inclusive) of the record's MP3, streamed from the database. */
-export function recordBytes(sql: Sql, record: RecordRow, start = 0, end = record.byteSize - 1): AsyncIterable<Buffer> {
-  return readRecordBytes(sql, record, start, end);
+export function recordBytes(sql: Sql, reads: DownloadReads, record: RecordRow, start = 0, end = record.byteSize - 1): AsyncIterable<Buffer> {
+  return readRecordBytes(sql, record, start, end, reads);
 }
 
 export interface RecordPage {

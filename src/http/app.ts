@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { ConversionPool } from '../audio/conversion-pool.js';
 import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
+import { downloadReads } from '../domain/records.js';
 import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,8 @@ import { userRoutes } from './routes/users.js';
 
 export interface AppDeps {
   sql: Sql;
+  /** Connections the sql pool may open: downloads take a third of them at most. */
+  databaseConnections: number;
   pool: ConversionPool;
   log: Logger;
   encoder: EncoderName;
@@ -96,7 +99,7 @@ export function buildApp(deps: AppDeps): Koa {
   app.use(problemResponses(deps.log));
   app.use(refuseConnectionsOverLimits);
 
-  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps) };
+  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps), downloadReads: downloadReads(deps.databaseConnections) };
   const router = new Router();
   healthRoutes(router, routeDeps);
   userRoutes(router, routeDeps);

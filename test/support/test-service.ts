@@ -78,6 +78,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     lifecycle,
     conversionSlots: new UserConversionSlots(options.maxConversionsPerUser ?? 2),
     sql,
+    databaseConnections: 10,
     pool,
     log,
     encoder: options.encoder ?? 'wasm',

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Sql } from '../../db/connect.js';
-import { findRecord, recordBytes } from '../../domain/records.js';
+import { findRecord, recordBytes, type DownloadReads } from '../../domain/records.js';
 import { decideRange, ifRangeHolds, notModified } from '../byte-ranges.js';
 import { HttpProblem } from '../errors.js';
 import { mp3FileName } from '../record-view.js';
@@ -13,7 +13,7 @@ import { parseInput } from '../validate.js';
 // Records never change once written, so caches may keep them as long as they like.
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 
-export function recordDownloadRoutes(router: Router, { sql }: { sql: Sql }): void {
+export function recordDownloadRoutes(router: Router, { sql, downloadReads }: { sql: Sql; downloadReads: DownloadReads }): void {
   router.get('/record', async (ctx) => {
     const query = parseInput(downloadQuery, ctx.query);
     const record = await findRecord(sql, query.id, query.user);
@@ -43,8 +43,9 @@ export function recordDownloadRoutes(router: Router, { sql }: { sql: Sql }): voi
     ctx.status = range.kind === 'partial' ? 206 : 200;
     if (range.kind === 'partial') ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
     // HEAD answers with the same headers and no body: do not open a cursor for it.
-    // A byte stream, not Readable.from's default object mode, which would read ahead up to 16 pieces per download.
-    if (ctx.method !== 'HEAD') ctx.body = Readable.from(recordBytes(sql, record, start, end), { objectMode: false, highWaterMark: 64 * 1024 });
+    // A byte stream that reads ahead nothing itself (the query above keeps one piece in flight); object mode would
+    // read ahead 16 pieces per download, which a client that stops reading holds in memory.
+    if (ctx.method !== 'HEAD') ctx.body = Readable.from(recordBytes(sql, downloadReads, record, start, end), { objectMode: false, highWaterMark: 0 });
     ctx.length = end - start + 1;
   });
 }
