@@ -43,7 +43,7 @@ export function recordDownloadRoutes(router: Router, { sql, downloadReads }: { s
     ctx.status = range.kind === 'partial' ? 206 : 200;
     if (range.kind === 'partial') ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
     // HEAD answers with the same headers and no body: do not open a cursor for it.
-    // A byte stream that reads ahead nothing itself (the query above keeps one piece in flight); object mode would
+    // A byte stream that reads ahead nothing itself (each piece is read when the socket asks for it); object mode would
     // read ahead 16 pieces per download, which a client that stops reading holds in memory.
     if (ctx.method !== 'HEAD') ctx.body = Readable.from(recordBytes(sql, downloadReads, record, start, end), { objectMode: false, highWaterMark: 0 });
     ctx.length = end - start + 1;
