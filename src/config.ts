@@ -81,7 +81,8 @@ const ConfigSchema = z.object({
   DATABASE_POOL_MAX: integer(1, 1_000).default(10),
   // Time given to in-flight requests on SIGTERM before the process closes anyway.
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(25_000),
-  // Protects GET /metrics with a Bearer token when set; unset, /metrics is open (keep it on a private network).
+  // Opens GET /metrics behind this Bearer token; unset, /metrics answers 404, since metrics tell strangers how busy
+  // the service is and which errors it gives.
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   // pino level: fatal, error, warn, info, debug, trace or silent.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

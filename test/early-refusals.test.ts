@@ -37,8 +37,9 @@ interface Context {
 const refusals = suite<Context>('early refusals reach every client', {} as Context);
 
 /**
- * Takes `user`'s only conversion slot with an upload that stalls after its fields: the service has authenticated it
- * and holds the slot while it waits for the file. Resolves once another upload of that user gets 429.
+ * Takes `user`'s only conversion slot with an upload that goes on slowly after its fields: the service has
+ * authenticated it and holds the slot while the file arrives, 2 KiB a second (above the minimum transfer rate, so
+ * the server keeps it for the whole suite). Resolves once another upload of that user gets 429.
  */
 async function holdConversionSlot(url: string, user: CreatedUser): Promise<() => void> {
   const { port } = new URL(url);
@@ -51,6 +52,8 @@ async function holdConversionSlot(url: string, user: CreatedUser): Promise<() =>
       `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\n\r\nRIFF`,
   );
+  const trickle = setInterval(() => socket.writable && socket.write(Buffer.alloc(2048)), 1_000);
+  socket.once('close', () => clearInterval(trickle));
   for (let i = 0; i < 100; i++) {
     const probe = await fetch(`${url}/record`, {
       method: 'POST',

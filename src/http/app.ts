@@ -46,7 +46,7 @@ export interface AppDeps {
   conversionSlots: UserConversionSlots;
   /** Prometheus metrics; absent, /metrics is not served. */
   metrics?: ServiceMetrics;
-  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`. */
+  /** /metrics is served only when set, and wants `Authorization: Bearer <metricsToken>`; unset, it answers 404. */
   metricsToken?: string;
   conversionEvents?: ConversionOutcomeListener;
 }

@@ -90,7 +90,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       const record = await convertUpload(
         { sql, pool, events: deps.conversionEvents },
         fields.user,
-        { path: file.path, originalName: file.originalName.replaceAll('\u0000', '\ufffd') },
+        { path: file.path, originalName: file.originalName },
         {
           encoder: deps.encoder,
           bitrateKbps: fields.bitrate,
