@@ -83,12 +83,14 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
   const pid = service.child.pid!;
   const attackers: RawConnection[] = [];
   let monitoring = true;
+  let removeRecord = async () => {};
   try {
     const wav = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(5, 44100, 2));
     const legit = await createUser(service.url, 'legit');
     const owners: CreatedUser[] = [];
     for (let i = 0; i < 10; i++) owners.push(await createUser(service.url, `attacker ${i}`));
     const record = await seedLargeRecord(sql, owners[0]!.id, 48 * 1024 * 1024);
+    removeRecord = record.remove;
     assert.is((await upload(service.url, wav, { user: legit.id, token: legit.token })).status, 201, 'warm-up upload');
     const limit = await descriptorLimit(pid);
     const before = await processNumbers(pid);
@@ -205,6 +207,7 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
     monitoring = false;
     for (const c of attackers) c.socket.destroy();
     await service.stop();
+    await removeRecord();
     await sql.end({ timeout: 5 });
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -65,6 +65,7 @@ slow('when a download is never read, then the server closes it once the window h
   assert.ok(droppedAfterMs < WINDOW_MS + 5_000, `dropped after ${droppedAfterMs} ms`);
   connection.socket.resume();
   await connection.closed;
+  await record.remove();
 });
 
 slow('when an upload arrives slowly but above the minimum, then it converts as usual', async ({ service }: { service: TestService }) => {

@@ -144,7 +144,7 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
       '/record': {
         post: {
           summary: 'Upload a WAV and convert it to MP3',
-          description: `Send \`user\` and \`token\` before \`file\`: the token is then checked before the file is read. The token may come as a Bearer header instead. At most ${options.maxUploadBytes} bytes.`,
+          description: `Send \`user\` and \`token\` before \`file\`: the token is then checked before the file is read, and nothing is stored for a client not yet authenticated (a file part before the credentials gets 422 credentials-after-file). The token may come as a Bearer header instead. At most ${options.maxUploadBytes} bytes.`,
           operationId: 'uploadRecord',
           security: [{}, { bearer: [] }],
           requestBody: {
@@ -180,8 +180,15 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
               ...problem('Unsupported audio format', 'unsupported-audio', 415, 'format tag 0x0055 (MPEG Layer 3 (MP3)) is not supported; supported: PCM, IEEE float, A-law, µ-law'),
               description: 'Not multipart/form-data, or audio that is not a WAV we convert (the detail names the header property)',
             },
-            '422': { ...INVALID, description: 'Invalid fields or options, a WAV whose header contradicts itself, or a recording over the duration limit' },
-            '503': problem('Service busy', 'service-busy', 503, 'every conversion slot is taken; retry shortly', RETRY_AFTER),
+            '422': { ...INVALID, description: 'Invalid fields or options, the file part before the credentials (credentials-after-file), a WAV whose header contradicts itself, or a recording over the duration limit' },
+            '429': {
+              ...problem('Too many conversions in progress', 'too-many-conversions', 429, 'you already have 2 conversions in progress, the most this server runs at once for one user; retry when one finishes', RETRY_AFTER),
+              description: 'The user at their cap of conversions in flight, or the client address at its cap of connections (too-many-connections-from-address)',
+            },
+            '503': {
+              ...problem('Service busy', 'service-busy', 503, 'every conversion slot is taken; retry shortly', RETRY_AFTER),
+              description: 'No conversion thread or queue place free, the upload spool full (upload-spool-full) or its disk short of space (low-disk-space), too many connections, the database unreachable, or shutting down',
+            },
           },
         },
         get: {

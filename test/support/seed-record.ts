@@ -5,7 +5,8 @@ import type { Sql } from '../../src/db/connect.js';
 import { insertRecord } from '../../src/db/record-queries.js';
 import { RECORD_CHUNK_BYTES, RecordChunkWriter } from '../../src/domain/record-chunk-writer.js';
 
-export async function seedLargeRecord(sql: Sql, userId: string, bytes: number): Promise<{ id: string; bytes: number }> {
+/** The record, and `remove()` to delete it again: tens of megabytes left in the shared test database slow every later dump. */
+export async function seedLargeRecord(sql: Sql, userId: string, bytes: number): Promise<{ id: string; bytes: number; remove(): Promise<void> }> {
   const id = randomUUID();
   const writer = new RecordChunkWriter(sql, id);
   for (let written = 0; written < bytes; written += 1024 * 1024) await writer.write(randomBytes(Math.min(1024 * 1024, bytes - written)));
@@ -30,5 +31,11 @@ export async function seedLargeRecord(sql: Sql, userId: string, bytes: number): 
       chunkBytes: RECORD_CHUNK_BYTES,
     }),
   );
-  return { id, bytes: writer.bytes };
+  return {
+    id,
+    bytes: writer.bytes,
+    async remove() {
+      await sql`delete from records where id = ${id}`;
+    },
+  };
 }
