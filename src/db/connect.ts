@@ -26,7 +26,9 @@ export async function openDatabase({ databaseUrl, dataDir, poolMax, log }: Datab
     max: poolMax,
     // Migrations and server chatter are not worth a log line each.
     onnotice: () => {},
-    connection: { application_name: 'wav2mp3' },
+    // ISO dates whatever the server's default: the page cursors of GET /records carry created_at as PostgreSQL prints
+    // it, and are checked against that format when they come back (domain/record-cursor.ts).
+    connection: { application_name: 'wav2mp3', DateStyle: 'ISO, MDY' },
   });
   return {
     sql,
