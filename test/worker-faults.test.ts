@@ -35,7 +35,7 @@ test('when a worker is killed mid-conversion, then that upload gets a 500 proble
   }
 });
 
-test('when a conversion runs past the time limit, then 503 conversion-timeout, and the replaced worker converts the next upload', async () => {
+test('when a conversion runs past the time limit, then 503 conversion-timeout with Retry-After, and the replaced worker converts the next upload', async () => {
   const service = await startTestService({ threads: 1, taskTimeoutMs: 1000 });
   try {
     const user = await createUser(service.url, 'patient');
@@ -43,6 +43,7 @@ test('when a conversion runs past the time limit, then 503 conversion-timeout, a
     const response = await upload(service.url, long, { user: user.id, token: user.token });
     assert.is(response.status, 503);
     assert.is(((await response.json()) as { type: string }).type, '/problems/conversion-timeout');
+    assert.is(response.headers.get('retry-after'), '60', 'every 503 says when to retry');
     const next = await uploadOk(service.url, short(), { user: user.id, token: user.token });
     assert.ok(next.output.bytes > 0);
     const [row] = await service.sql<{ count: number }[]>`select count(*)::int as count from records where user_id = ${user.id}`;

@@ -31,6 +31,8 @@ export interface ConvertUploadDeps {
 
 // Seconds to suggest to a client turned away because every thread is busy: about one short conversion.
 const BUSY_RETRY_AFTER_SECONDS = 5;
+// Seconds to suggest after a conversion ran past CONVERSION_TIMEOUT_MS.
+const TIMEOUT_RETRY_AFTER_SECONDS = 60;
 
 const AUDIO_ERROR_CODES: Record<AudioError['kind'], DomainErrorCode> = {
   unsupported: 'unsupported-audio',
@@ -53,7 +55,10 @@ function domainErrorOf(error: unknown): unknown {
   }
   if (error instanceof ConversionPoolBusyError) return serviceBusy();
   if (error instanceof ConversionTimeoutError) {
-    return new DomainError('conversion-timeout', 'the conversion took longer than this server allows; try a shorter file');
+    // Like every 503, with a time to wait: a busy machine may have been the cause, and a minute lets it calm down.
+    return new DomainError('conversion-timeout', 'the conversion took longer than this server allows; retry later, or try a shorter file', {
+      retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS,
+    });
   }
   return error;
 }
