@@ -88,7 +88,7 @@ export const downloadBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
 
 Machine: ${machineDescription()}; ${load.stop()}. ${runs} run${runs > 1 ? 's' : ''} after one warm-up; median (min–max).
 The record (${size} in 256 KiB chunks) is inserted directly; \`GET /record\` on a freshly started service
-(\`node dist/src/main.js\`, external PostgreSQL) is read to the end with fetch. RSS growth: the service process's
+(\`npm start\`, external PostgreSQL) is read to the end with fetch. RSS growth: the service process's
 peak VmRSS during the download, sampled every 5 ms, minus its VmRSS before. Baseline: the same bytes read with one
 \`select data from record_chunks where record_id = $1 order by seq\` (postgres.js, all rows at once).
 Command: \`npm run bench -- download\`.

@@ -86,7 +86,7 @@ export const endToEndBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
     return `## End to end: upload → 201 against native \`lame -b 128\`
 
 Machine: ${machineDescription()}; ${load.stop()}.
-Service: \`node dist/src/main.js\`, default settings (WORKER_THREADS = ${os.availableParallelism()}, WASM LAME, CBR 128 kbps), external
+Service: \`npm start\`, default settings (WORKER_THREADS = ${os.availableParallelism()}, WASM LAME, CBR 128 kbps), external
 PostgreSQL on the same machine. Inputs: ${inputs.map((i) => `${describeInput(i.spec)} (${(i.bytes / 2 ** 20).toFixed(0)} MiB)`).join(', ')}.
 Upload → 201: wall time from the call that sends the multipart \`POST /record\` (file streamed from disk by fetch, one
 client, keep-alive connection) until the 201 arrives: receiving and spooling the upload, the conversion in a worker,

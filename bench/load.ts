@@ -67,7 +67,7 @@ export const loadBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
     console.log(`${table}; ${verdict}; peak RSS ${peakRss.toFixed(0)} MiB`);
     return `## Load: ${clients} clients uploading for ${durationMs / 1000} s
 
-Machine: ${machineDescription()}. A freshly started service (\`node dist/src/main.js\`, default settings: one
+Machine: ${machineDescription()}. A freshly started service (\`npm start\`, default settings: one
 conversion thread per core, queue of 8, 2 conversions in flight per user) and PostgreSQL on the same machine.
 ${clients} clients, each its own user, upload a ${WAV_SECONDS} s 44.1 kHz stereo WAV (${(WAV_SECONDS * 44100 * 4 / 1024).toFixed(0)} KiB)
 back to back; a refused client waits 200 ms. Afterwards every 201's URL is downloaded and decoded. RSS: the service

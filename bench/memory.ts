@@ -68,7 +68,7 @@ export const memoryBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
 
 Machine: ${machineDescription()}; ${load.stop()}. Database: PostgreSQL in its own process (not counted).
 Input: 44.1 kHz stereo 16-bit WAV of music-like content (bench/wav-input.ts), uploaded once, streamed from disk, to a
-freshly started service (\`node dist/src/main.js\`, default settings, WASM encoder, CBR 128 kbps), ${runs} run${runs > 1 ? 's' : ''} per
+freshly started service (\`npm start\`, default settings, WASM encoder, CBR 128 kbps), ${runs} run${runs > 1 ? 's' : ''} per
 length, each on a new service process; median and range (min–max). Peak RSS is the kernel's high-water mark (VmHWM)
 of the service process after the 201; it includes the worker threads.
 Command: \`npm run bench -- memory\`.

@@ -91,7 +91,7 @@ export const responsivenessBenchmark: Benchmark = async (databaseUrl, { tiny }) 
     return `## Responsiveness: \`GET /healthz\` while the conversion pool is saturated
 
 Machine: ${machineDescription()}; ${load.stop()}.
-Service: \`node dist/src/main.js\`, default settings (WORKER_THREADS = ${os.availableParallelism()}), external PostgreSQL.
+Service: \`npm start\`, default settings (WORKER_THREADS = ${os.availableParallelism()}), external PostgreSQL.
 Load: ${UPLOADING_CLIENTS} clients (one user each) upload the ${describeInput(input!.spec)} file back to back (more uploads than threads, so
 every thread converts and the queue holds the rest); after ${SATURATION_DELAY_MS / 1000} s, a poller in its own worker thread sends
 \`GET /healthz\` every ${POLL_INTERVAL_MS} ms for ${task.durationMs / 1000} s (keep-alive, one request at a time) and times each answer. Idle: the same

@@ -2,9 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+import { serviceArguments } from '../test/support/start-command.js';
 
 export interface ServiceUnderTest {
   url: string;
@@ -14,7 +12,7 @@ export interface ServiceUnderTest {
 }
 
 export async function startService(env: Record<string, string>): Promise<ServiceUnderTest> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, serviceArguments(), {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_REQUESTS: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

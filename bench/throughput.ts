@@ -57,7 +57,7 @@ export const throughputBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
     return `## Throughput: conversions per second against concurrent clients
 
 Machine: ${machineDescription()}; ${load.stop()}.
-Service: \`node dist/src/main.js\`, default settings (WORKER_THREADS = ${os.availableParallelism()} cores, CONVERSION_QUEUE_MAX 8, WASM
+Service: \`npm start\`, default settings (WORKER_THREADS = ${os.availableParallelism()} cores, CONVERSION_QUEUE_MAX 8, WASM
 LAME, CBR 128 kbps), external PostgreSQL on the same machine. Input: ${describeInput(input!.spec)}
 (${(input!.bytes / 2 ** 20).toFixed(1)} MiB). Each client (its own user) uploads it with \`POST /record\` back to back (the next upload
 starts when the 201 arrives) for ${windowMs / 1000} s; uploads started inside the window are finished and counted.

@@ -200,9 +200,9 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
     assert.ok(ms('opening').every((t) => t < 2_000), summary('opening'));
     assert.ok(peak.descriptors > SLOW_BODIES + STALLED_DOWNLOADS, `all ${SLOW_BODIES + STALLED_DOWNLOADS} open at once (peak ${peak.descriptors})`);
     assert.ok(peak.descriptors < limit, `${peak.descriptors} descriptors of ${limit}`);
-    // The issue asks for under 200 MB; measured 204–230 MB here (docs/LIMITS.md): most of it is the 2 GB that the
-    // stalled downloads pull through the process while the kernel fills their buffers, garbage until the next GC.
-    assert.ok(peak.rssMb - before.rssMb < 300, `RSS grew ${(peak.rssMb - before.rssMb).toFixed(0)} MB`);
+    // The stalled downloads pull about 2 GB through the process while the kernel fills their buffers: the young
+    // generation npm start caps and the one piece per download keep that garbage in bounds (docs/LIMITS.md).
+    assert.ok(peak.rssMb - before.rssMb < 200, `RSS grew ${(peak.rssMb - before.rssMb).toFixed(0)} MB`);
     assert.not.match(service.output(), /EMFILE/);
   } finally {
     monitoring = false;

@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import { removeCluster } from '../src/db/cluster-location.js';
 import { SYSTEM_DIR } from '../src/db/embedded.js';
 import { createUser } from './support/api-client.js';
+import { serviceArguments } from './support/start-command.js';
 
 const run = promisify(execFile);
 // Compiled, this file is dist/test/; the installed service is two folders up.
@@ -34,11 +35,11 @@ async function layOutClone(clone: string): Promise<void> {
 }
 
 /**
- * `node dist/src/main.js` from the clone, as `npm start` runs it there; `use` gets its URL; then SIGTERM, which must
+ * The service from the clone, as `npm start` runs it there; `use` gets its URL; then SIGTERM, which must
  * end it with exit code 0. Returns what `use` returned and everything the service logged.
  */
 async function runService<T>(clone: string, dataDir: string, use: (url: string) => Promise<T>): Promise<{ result: T; log: string }> {
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, serviceArguments(clone), {
     cwd: clone,
     // No DATABASE_URL: the embedded PostgreSQL, as on a fresh machine.
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_REQUESTS: 'false', DATA_DIR: dataDir },

@@ -1,10 +1,8 @@
-// The service as a real process (`node dist/src/main.js`), for what only a process shows: start-up, restarts on
+// The service as a real process (as `npm start` runs it), for what only a process shows: start-up, restarts on
 // the same data, signals and exit codes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+import { serviceArguments } from './start-command.js';
 
 export interface ServiceProcess {
   url: string;
@@ -18,7 +16,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string | undefined>): Promise<ServiceProcess> {
   const cwd = env.DATA_DIR ?? process.cwd();
   await mkdir(cwd, { recursive: true });
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, serviceArguments(), {
     // Not the repository: a developer's .env there must not leak into the test.
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', LOG_REQUESTS: 'false', ...env },

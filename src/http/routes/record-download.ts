@@ -1,11 +1,11 @@
 // GET and HEAD /record: the MP3 streamed out of PostgreSQL, with the range and caching semantics media players and
 // download managers rely on (Range, If-Range, ETag, If-None-Match, Last-Modified).
-import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Sql } from '../../db/connect.js';
 import { findRecord, recordBytes, type DownloadReads } from '../../domain/records.js';
 import { decideRange, ifRangeHolds, notModified } from '../byte-ranges.js';
 import { HttpProblem } from '../errors.js';
+import { onDemandStream } from '../on-demand-stream.js';
 import { mp3FileName } from '../record-view.js';
 import { downloadQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -43,9 +43,8 @@ export function recordDownloadRoutes(router: Router, { sql, downloadReads }: { s
     ctx.status = range.kind === 'partial' ? 206 : 200;
     if (range.kind === 'partial') ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
     // HEAD answers with the same headers and no body: do not open a cursor for it.
-    // A byte stream that reads ahead nothing itself (each piece is read when the socket asks for it); object mode would
-    // read ahead 16 pieces per download, which a client that stops reading holds in memory.
-    if (ctx.method !== 'HEAD') ctx.body = Readable.from(recordBytes(sql, downloadReads, record, start, end), { objectMode: false, highWaterMark: 0 });
+    // Each piece is read when the socket asks for it, so a client that stops reading holds one piece in memory.
+    if (ctx.method !== 'HEAD') ctx.body = onDemandStream(recordBytes(sql, downloadReads, record, start, end));
     ctx.length = end - start + 1;
   });
 }
