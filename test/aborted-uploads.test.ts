@@ -1,6 +1,6 @@
 // A client that goes away mid-upload frees everything: no spooled file, no row, no stuck worker.
 import net from 'node:net';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

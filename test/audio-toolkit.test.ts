@@ -2,7 +2,7 @@
  * Tests of the test-side audio toolkit itself: if the fixtures or the measurements were wrong,
  * every service test built on them would be wrong in the same way and still pass.
  */
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { encodeWav, linearToAlaw, linearToMulaw, type WavEncoding, type WavSpec } from './fixtures/wav-writer.js';

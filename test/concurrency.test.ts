@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { musicLike } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -1,5 +1,5 @@
 // Settings are validated once, at start-up, with messages that name the setting.
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { ConfigError, httpServerLimits, loadConfig } from '../src/config.js';
 

@@ -1,6 +1,6 @@
 // Caps on connections: one client address cannot hold more than its share, the server as a whole not more than it
 // serves, and a client over a cap is told so (429 or 503, problem+json, Retry-After) instead of being cut off.
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { addressKey } from '../src/http/connection-limits.js';
 import { connectFrom, parseAnswer, rawGet, type RawConnection } from './support/raw-http.js';

@@ -3,7 +3,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { findFreePort, startEmbeddedPostgres } from '../src/db/embedded.js';
 import { createLogger } from '../src/log.js';

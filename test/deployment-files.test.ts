@@ -4,7 +4,7 @@
 // up/down/clean — is tested by running it (test/compose/).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config.js';

@@ -1,5 +1,5 @@
 // GET/HEAD /record as media players and download managers use it: ranges, validators, caching, HEAD.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { musicLike } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

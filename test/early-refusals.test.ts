@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { writeSparseWav } from './fixtures/wav-writer.js';
 import { createUser, type CreatedUser } from './support/api-client.js';

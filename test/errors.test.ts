@@ -1,7 +1,7 @@
 // Every error status of every route, table-driven: status, problem+json content type, stable type, security headers,
 // and never a stack trace, SQL text or file path in the body.
 import net from 'node:net';
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -1,7 +1,7 @@
 // `Expect: 100-continue` on a raw connection: a refusal the request head decides comes as the final answer before the
 // client has sent any body (no 100), and an acceptable upload gets its 100 Continue, then its 201.
 import net from 'node:net';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -1,6 +1,6 @@
 // Download links carry the scheme, host and port the client used: the Host header, or X-Forwarded-Proto/-Host when
 // the peer is a trusted proxy (TRUSTED_PROXIES), never when it is not; PUBLIC_URL wins over both.
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

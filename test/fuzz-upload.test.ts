@@ -2,7 +2,7 @@
 // the bytes, the service must answer 201 or a 4xx problem that gives none of its internals away, keep nothing of a
 // refused upload, and stay healthy. CI runs 300 mutations of a fixed seed; scripts/fuzz.sh runs 2,000 of a new one.
 import type { ReservedSql } from 'postgres';
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { mutatedWav, mutatedWavs, type MutatedWav } from './fixtures/wav-mutations.js';

@@ -1,7 +1,7 @@
 // UUIDs are case-insensitive: every spelling of a user id, record id or access token is the same one, for
 // authentication, for the per-user cap on conversions and for the routes that read records.
 import net from 'node:net';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -1,5 +1,5 @@
 // A user's library: listing with keyset pagination, and deletion that really removes the MP3.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -2,7 +2,7 @@
 // one that keeps trickling after the total limit, and one that sends too much at the byte limit — each after it has
 // received its answer.
 import net from 'node:net';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { startTestService, type TestService } from './support/test-service.js';
 

@@ -1,7 +1,7 @@
 // Migrations on an empty database, applied by several replicas starting at the same moment: each file runs once.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { migrate, readMigrations } from '../src/db/migrate.js';
 import { testDatabaseUrl } from './support/test-service.js';

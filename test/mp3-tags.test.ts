@@ -4,7 +4,7 @@
  * first, audio streamed through Mp3StreamStats in awkward chunks, then the real tag frame written over the placeholder,
  * and they check that mpg123 decodes exactly the source's length, in step with it.
  */
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // What an operator sees: Prometheus metrics that move with the traffic, and one log line per conversion.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

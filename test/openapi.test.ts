@@ -1,5 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { routesOf } from '../src/http/app.js';
 import { startTestService, type TestService } from './support/test-service.js';

@@ -12,7 +12,11 @@ import { relocatedClusters, removeCluster } from '../src/db/cluster-location.js'
 import { startEmbeddedPostgres, SYSTEM_DIR, type EmbeddedPostgres } from '../src/db/embedded.js';
 import { createLogger } from '../src/log.js';
 
-const testDir = path.dirname(fileURLToPath(import.meta.url));
+// TEST_ROOT: another folder of compiled tests, for the runner's own test (test/runner.test.ts).
+const testDir = process.env.TEST_ROOT ?? path.dirname(fileURLToPath(import.meta.url));
+// A test past its time limit fails, but what it started may keep the process alive: once uvu has printed its summary,
+// the process gets this long to exit before it is ended, and that counts as a failure.
+const EXIT_AFTER_SUMMARY_MS = Number(process.env.TEST_EXIT_AFTER_SUMMARY_MS) || 20_000;
 // uvu does not export its CLI; it sits beside the package's dist/ folder.
 const uvuBin = path.join(path.dirname(fileURLToPath(import.meta.resolve('uvu'))), '..', 'bin.js');
 const composeMode = process.argv[2] === '--compose';
@@ -41,11 +45,21 @@ async function main(): Promise<number> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
+    let lingered = false;
+    let lingerTimer: NodeJS.Timeout | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       output += chunk.toString();
+      if (!lingerTimer && /Duration:/.test(output)) {
+        lingerTimer = setTimeout(() => {
+          lingered = true;
+          console.log(`the test process was still running ${EXIT_AFTER_SUMMARY_MS / 1000} s after its summary (a test left something running): ended`);
+          child.kill('SIGKILL');
+        }, EXIT_AFTER_SUMMARY_MS);
+      }
     });
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    clearTimeout(lingerTimer);
     const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
     const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
     const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
@@ -55,7 +69,7 @@ async function main(): Promise<number> {
       return 1;
     }
     // A skipped check is not a pass.
-    const failed = total - passed + skipped;
+    const failed = total - passed + skipped + (lingered ? 1 : 0);
     console.log(`${passed} passed, ${failed} failed`);
     return code === 0 && failed === 0 ? 0 : 1;
   } finally {

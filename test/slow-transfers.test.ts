@@ -1,6 +1,6 @@
 // The minimum transfer rate: a client trickling its upload, or one that stopped reading a download, is dropped once
 // it has been below MIN_TRANSFER_BYTES_PER_SECOND for a whole SLOW_TRANSFER_WINDOW_MS; a slow but honest client is not.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { musicLike } from './fixtures/signals.js';

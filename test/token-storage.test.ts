@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { createUser } from './support/api-client.js';
 import { startTestService } from './support/test-service.js';

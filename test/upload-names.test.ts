@@ -1,6 +1,6 @@
 // The client's file name, end to end: cleaned once when the upload is stored, the same cleaned name comes back in the
 // answer, the library, the download's Content-Disposition and the MP3's ID3 title.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { FALLBACK_UPLOAD_NAME, MAX_UPLOAD_NAME_CHARACTERS } from '../src/domain/upload-name.js';
 import { sine } from './fixtures/signals.js';

@@ -1,5 +1,5 @@
 // What the upload route makes of output options and of audio it cannot or will not convert, end to end over HTTP.
-import { suite } from 'uvu';
+import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav, type WavSpec } from './fixtures/wav-writer.js';

@@ -1,6 +1,6 @@
 // A worker that dies or hangs takes only its own request down: the request gets a problem answer, the worker is
 // replaced, and the next upload converts.
-import { test } from 'uvu';
+import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { musicLike, sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';

@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { suite } from 'uvu';
+import { suite } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { AudioError } from '../../src/audio/audio-error.js';
 import { convertWavFile, type ConversionOptions, type ConversionSummary } from '../../src/audio/convert-wav.js';

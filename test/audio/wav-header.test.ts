@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { AudioError } from '../../src/audio/audio-error.js';
 import { readWavHeader, type WavFormat } from '../../src/audio/wav-header.js';

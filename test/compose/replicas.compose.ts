@@ -5,7 +5,7 @@
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { suite } from 'uvu';
+import { suite } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { findFreePort } from '../../src/db/embedded.js';
 import { musicLike } from '../fixtures/signals.js';

@@ -1,7 +1,7 @@
 // `cp .env.example .env` with another PORT: `make up` publishes that port, prints it, and the service works there.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { test } from 'uvu';
+import { test } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { findFreePort } from '../../src/db/embedded.js';
 import { sine } from '../fixtures/signals.js';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { cleanUploadName, FALLBACK_UPLOAD_NAME, MAX_UPLOAD_NAME_CHARACTERS } from '../../src/domain/upload-name.js';
 

@@ -1,0 +1,57 @@
+// The runner itself (test/run.ts with test/support/suite.ts), on a folder of made-up tests: a hung test fails with its
+// name once its time limit passes, a failing `before` hook prints its error, and a process that a hung test keeps
+// alive is ended after the summary and counted as a failure.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import * as assert from 'uvu/assert';
+import { test } from './support/suite.js';
+import { testDatabaseUrl } from './support/test-service.js';
+
+const run = promisify(execFile);
+const RUNNER = fileURLToPath(new URL('./run.js', import.meta.url));
+const SUITE = pathToFileURL(fileURLToPath(new URL('./support/suite.js', import.meta.url))).href;
+
+test('a hung test fails by name after its time limit, a failing before hook prints its error, and a process kept alive is ended', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-runner-'));
+  try {
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    await writeFile(
+      path.join(dir, 'made-up.test.js'),
+      `import { suite, test } from ${JSON.stringify(SUITE)};
+test('finishes', () => {});
+test('hangs', () => new Promise(() => setInterval(() => {}, 1000)), { timeLimitMs: 300 });
+test.run();
+const broken = suite('broken setup');
+broken.before(() => { throw new Error('the database is not there'); });
+broken('never runs', () => {});
+broken.run();
+`,
+    );
+    const started = Date.now();
+    const result = await run(process.execPath, [RUNNER], {
+      env: { ...process.env, TEST_ROOT: dir, DATABASE_URL: testDatabaseUrl(), TEST_EXIT_AFTER_SUMMARY_MS: '1000' },
+      timeout: 60_000,
+    }).then(
+      () => ({ code: 0, output: '', summary: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        output: error.stdout + error.stderr,
+        summary: error.stdout.trim().split('\n').at(-1),
+      }),
+    );
+    assert.is(result.code, 1, result.output);
+    assert.match(result.output, '"hangs" did not finish within 300 ms');
+    assert.match(result.output, /before hook of "broken setup" failed:.*the database is not there/s);
+    assert.match(result.output, 'still running 1 s after its summary');
+    assert.ok(Date.now() - started < 30_000, 'the run ended instead of hanging');
+    assert.is(result.summary, '1 passed, 3 failed');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
