@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { musicLike } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { createUser, download } from './support/api-client.js';
+import { connectFrom } from './support/raw-http.js';
 import { decodeMp3 } from './support/mp3-decode.js';
 import { startServiceProcess } from './support/service-process.js';
 import { startTestService, testDatabaseUrl } from './support/test-service.js';
@@ -77,6 +78,43 @@ test('when SIGTERM arrives mid-upload, then that upload gets its 201, the exit c
     } finally {
       assert.is(await second.stop(), 0);
     }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('when SIGTERM arrives mid-upload, then a readiness probe queued behind it on the same connection answers 503', async () => {
+  // The real signal, not the flag set by hand: new connections are refused once the server closes, so the probe rides
+  // behind the upload on its keep-alive connection (HTTP/1.1 pipelining), as a proxy's reused upstream connection would.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-sigterm-ready-'));
+  try {
+    const service = await startServiceProcess({ DATA_DIR: dataDir, DATABASE_URL: testDatabaseUrl() });
+    const user = await createUser(service.url, 'draining');
+    const wav = encodeWav({ sampleRate: 44100, channels: 1 }, musicLike(5, 44100, 1));
+    const boundary = 'ready-boundary';
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.wav"\r\n\r\n`,
+      ),
+      wav,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const exitCode = new Promise<number | null>((resolve) => service.child.once('exit', resolve));
+    const connection = await connectFrom(service.url);
+    connection.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    connection.socket.write(body.subarray(0, body.length / 2));
+    await new Promise((r) => setTimeout(r, 200));
+    service.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    connection.socket.write(Buffer.concat([body.subarray(body.length / 2), Buffer.from('GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n')]));
+    const text = await connection.waitFor(/HTTP\/1\.1 \d{3}[\s\S]*HTTP\/1\.1 \d{3}[\s\S]*\r\n\r\n\{[^]*\}/, { timeoutMs: 60_000 });
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    assert.equal(statuses, [201, 503], text.slice(0, 2000));
+    assert.match(text.slice(text.lastIndexOf('HTTP/1.1')), /retry-after: \d+/i);
+    assert.match(text, '/problems/shutting-down');
+    assert.is(await exitCode, 0, service.output().slice(-2000));
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -153,3 +153,22 @@ function fft(re: Float64Array, im: Float64Array): void {
     }
   }
 }
+
+/**
+ * The amplitude of the sinusoid at `freqHz` in `samples` (Hann-windowed single-bin DFT, so that neighbouring tones a
+ * few hundred hertz away do not leak into it).
+ */
+export function toneAmplitude(samples: Float32Array, sampleRate: number, freqHz: number): number {
+  const n = samples.length;
+  let re = 0;
+  let im = 0;
+  let windowSum = 0;
+  for (let i = 0; i < n; i++) {
+    const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
+    const phase = (2 * Math.PI * freqHz * i) / sampleRate;
+    re += w * samples[i]! * Math.cos(phase);
+    im -= w * samples[i]! * Math.sin(phase);
+    windowSum += w;
+  }
+  return (2 * Math.hypot(re, im)) / windowSum;
+}
