@@ -4,7 +4,8 @@ import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { musicLike, sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
-import { createUser, upload, uploadOk } from './support/api-client.js';
+import { createUser, download, upload, uploadOk } from './support/api-client.js';
+import { decodeMp3 } from './support/mp3-decode.js';
 import { startTestService } from './support/test-service.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,6 +31,29 @@ test('when a worker is killed mid-conversion, then that upload gets a 500 proble
     const next = await uploadOk(service.url, short(), { user: user.id, token: user.token });
     assert.ok(next.output.bytes > 0);
     assert.equal(await service.spooledFiles(), []);
+  } finally {
+    await service.close();
+  }
+});
+
+test('when one of two workers dies mid-conversion, then only its upload fails: the other, in flight on the other thread, gets its 201 and whole MP3', async () => {
+  const service = await startTestService({ threads: 2 });
+  try {
+    const [first, second] = [await createUser(service.url, 'first'), await createUser(service.url, 'second')];
+    const seconds = 90;
+    const long = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(seconds, 44100, 2));
+    const pending = [first, second].map((u) => upload(service.url, long, { user: u.id, token: u.token }));
+    for (let i = 0; i < 500 && service.pool.stats.running < 2; i++) await wait(10);
+    assert.is(service.pool.stats.running, 2, 'both conversions are running');
+    await wait(100);
+    await service.pool.workers[0]!.terminate();
+    const responses = await Promise.all(pending);
+    assert.equal(responses.map((r) => r.status).sort(), [201, 500]);
+    const survivor = responses.find((r) => r.status === 201)!;
+    const record = (await survivor.json()) as { url: string };
+    const { bytes } = await download(record.url);
+    const decoded = await decodeMp3(bytes);
+    assert.is(decoded.samples, seconds * 44100, 'the surviving upload was converted whole');
   } finally {
     await service.close();
   }
