@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'public/assets/vendor/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'public/assets/vendor/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,6 +19,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings in src/config.ts only.' }],
     },
+  },
+  {
+    // Node scripts run as they are, without the TypeScript build (scripts/, the StrykerJS configuration).
+    files: ['scripts/**/*.mjs', '*.config.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
     files: ['public/**/*.js'],

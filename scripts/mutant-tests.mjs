@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The test command Stryker runs for each mutant (stryker.config.mjs): `node scripts/mutant-tests.mjs <folder>`, in a
+// Stryker sandbox whose dist/ was built from mutated sources. uvu gives Stryker no per-test coverage, so this script
+// plays that part by hand: it finds which source file holds the active mutant (the instrumented build names every
+// mutant id in its file) and runs only the test files listed for that source file, one uvu process each, most
+// targeted first, stopping at the first failure. With no active mutant (Stryker's dry run) it runs the tests of every
+// mutated file, so the time limit Stryker derives from the dry run covers the longest list.
+// Exit status 0 means the mutant survived. docs/MUTATION.md says why each file gets its tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Per folder of src/: source file (relative to the folder) → test files (relative to dist/test, without .test.js). */
+export const TESTS_BY_SOURCE = {
+  audio: {
+    'audio-error.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'channel-mix.ts': ['audio/conversion-content', 'audio/convert-wav'],
+    'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
+    'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
+    'convert-wav.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
+    'file-reader.ts': ['audio/convert-wav'],
+    'id3-tag.ts': ['mp3-tags', 'audio/convert-wav'],
+    'lame-tag.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
+    'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'mp3-frames.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
+    'pcm-decoder.ts': ['audio/convert-wav', 'audio/conversion-content'],
+    'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'wav-header.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'worker-messages.ts': ['upload-options', 'fuzz-upload'],
+  },
+  domain: {
+    'access-tokens.ts': ['token-storage', 'users'],
+    'convert-upload.ts': ['upload-options', 'records', 'fuzz-upload'],
+    'errors.ts': ['errors', 'users', 'records'],
+    'record-chunk-writer.ts': ['records', 'downloads'],
+    'record-cursor.ts': ['library', 'records'],
+    'records.ts': ['records', 'downloads', 'library'],
+    'upload-name.ts': ['domain/upload-name', 'upload-names'],
+    'user-conversion-slots.ts': ['records', 'upload-options'],
+    'users.ts': ['users', 'token-storage'],
+  },
+  http: {
+    '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
+  },
+};
+
+const MUTANT_ID = /stryMutAct_9fa48\("(\d+)"\)/g;
+
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : entry.name.endsWith('.js') ? [path.join(dir, entry.name)] : [],
+  );
+}
+
+/** Source file (relative to src/<folder>, with its .ts name) → the ids of the mutants its build holds. */
+function mutantsBySource(folder) {
+  const built = path.join('dist', 'src', folder);
+  const bySource = new Map();
+  for (const file of filesUnder(built)) {
+    const ids = new Set([...readFileSync(file, 'utf8').matchAll(MUTANT_ID)].map((match) => match[1]));
+    if (ids.size > 0) bySource.set(path.relative(built, file).replace(/\.js$/, '.ts'), ids);
+  }
+  return bySource;
+}
+
+function testsFor(folder, mutantId) {
+  const table = TESTS_BY_SOURCE[folder];
+  const listed = (source) => {
+    const tests = table[source] ?? table['*'];
+    if (!tests) throw new Error(`scripts/mutant-tests.mjs lists no tests for src/${folder}/${source}`);
+    return tests;
+  };
+  const mutated = [...mutantsBySource(folder)];
+  if (mutantId === undefined) return [...new Set(mutated.flatMap(([source]) => listed(source)))];
+  const holder = mutated.find(([, ids]) => ids.has(mutantId));
+  if (!holder) throw new Error(`mutant ${mutantId} is in no built file of src/${folder}`);
+  return listed(holder[0]);
+}
+
+const folder = process.argv[2];
+if (!folder || !(folder in TESTS_BY_SOURCE)) {
+  console.error(`usage: node scripts/mutant-tests.mjs <${Object.keys(TESTS_BY_SOURCE).join('|')}>`);
+  process.exit(2);
+}
+const uvu = path.join('node_modules', 'uvu', 'bin.js');
+for (const name of testsFor(folder, process.env.__STRYKER_ACTIVE_MUTANT__)) {
+  // A misspelt name would run no test and let every mutant of its file survive unnoticed.
+  if (!existsSync(path.join('dist', 'test', `${name}.test.js`))) {
+    console.error(`no test file dist/test/${name}.test.js`);
+    process.exit(2);
+  }
+  const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const run = spawnSync(process.execPath, [uvu, path.join('dist', 'test'), `^${escaped}\\.test\\.js$`, '--bail'], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}

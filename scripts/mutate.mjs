@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm run mutate [-- target…] [-- stryker options…]`: StrykerJS mutation testing of src/audio, src/domain and
+// src/http (stryker.config.mjs), then a table of the score per folder read back from the JSON reports.
+// A target is a folder (`audio`), run as one Stryker run, or a file (`audio/wav-header.ts`), run on its own with its
+// report under reports/mutation/audio/wav-header/; `--by-file audio` runs every file of the folder that way, so a
+// long run can be stopped between files. Anything starting with `--` otherwise goes to Stryker (`--force`,
+// `--concurrency 1`). `--summary` only prints the table. Slow (see docs/MUTATION.md): not part of CI.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FOLDERS = ['audio', 'domain', 'http'];
+const stryker = path.join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+
+const args = process.argv.slice(2);
+const summaryOnly = args.includes('--summary');
+const byFile = args.includes('--by-file');
+const strykerArgs = [];
+const targets = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
+  if (arg === '--summary' || arg === '--by-file') continue;
+  if (arg.startsWith('--')) {
+    strykerArgs.push(arg);
+    // An option's value (`--concurrency 1`) travels with it.
+    if (args[i + 1] !== undefined && !args[i + 1].startsWith('--') && !/^(audio|domain|http)(\/|$)/.test(args[i + 1])) strykerArgs.push(args[++i]);
+  } else {
+    targets.push(arg);
+  }
+}
+
+/** [folder, file | undefined] pairs, in the order given. */
+function runs() {
+  const chosen = targets.length > 0 ? targets : FOLDERS;
+  return chosen.flatMap((target) => {
+    const [folder, file] = target.split('/', 2);
+    if (!FOLDERS.includes(folder)) throw new Error(`unknown target "${target}": give audio, domain or http, or a file such as audio/wav-header.ts`);
+    if (file) return [[folder, file]];
+    if (!byFile) return [[folder, undefined]];
+    return readdirSync(path.join(root, 'src', folder)).filter((name) => name.endsWith('.ts')).sort().map((name) => [folder, name]);
+  });
+}
+
+function reportFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? reportFiles(path.join(dir, entry.name)) : entry.name === 'mutation.json' ? [path.join(dir, entry.name)] : [],
+  );
+}
+
+/**
+ * Per folder and per file, the newest result of every mutated file: a folder run and file runs may both hold a file;
+ * the newer report wins.
+ */
+function summary() {
+  const rows = [];
+  for (const folder of FOLDERS) {
+    const newest = new Map();
+    for (const report of reportFiles(path.join(root, 'reports', 'mutation', folder))) {
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      const when = statSync(report).mtimeMs;
+      for (const [file, result] of Object.entries(json.files)) {
+        const previous = newest.get(file);
+        if (!previous || previous.when < when) newest.set(file, { when, mutants: result.mutants });
+      }
+    }
+    const totals = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 };
+    for (const { mutants } of newest.values()) for (const mutant of mutants) totals[mutant.status] = (totals[mutant.status] ?? 0) + 1;
+    const detected = totals.Killed + totals.Timeout;
+    const valid = detected + totals.Survived + totals.NoCoverage;
+    rows.push({ folder: `src/${folder}`, files: newest.size, ...totals, score: valid ? `${((100 * detected) / valid).toFixed(1)} %` : 'not run' });
+  }
+  console.table(rows);
+}
+
+let failed = false;
+if (!summaryOnly) {
+  for (const [folder, file] of runs()) {
+    console.log(`\n=== mutation testing src/${folder}/${file ?? ''}`);
+    const env = { ...process.env, MUTATE_FOLDER: folder, ...(file ? { MUTATE_FILE: file } : {}) };
+    const run = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.mjs', ...strykerArgs], { cwd: root, env, stdio: 'inherit' });
+    if (run.status !== 0) failed = true;
+  }
+}
+summary();
+process.exitCode = failed ? 1 : 0;
