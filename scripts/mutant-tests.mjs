@@ -13,7 +13,7 @@ import path from 'node:path';
 /** Per folder of src/: source file (relative to the folder) → test files (relative to dist/test, without .test.js). */
 export const TESTS_BY_SOURCE = {
   audio: {
-    'audio-error.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'audio-error.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'channel-mix.ts': ['audio/conversion-content', 'audio/convert-wav'],
     'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
     'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
@@ -26,7 +26,7 @@ export const TESTS_BY_SOURCE = {
     'mp3-frames.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
     'pcm-decoder.ts': ['audio/convert-wav', 'audio/conversion-content'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
-    'wav-header.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
   },
   domain: {
