@@ -9,6 +9,9 @@ const folder = process.env.MUTATE_FOLDER ?? 'audio';
 if (!FOLDERS.includes(folder)) throw new Error(`MUTATE_FOLDER must be one of ${FOLDERS.join(', ')}; got "${folder}"`);
 const file = process.env.MUTATE_FILE;
 const reports = file ? `reports/mutation/${folder}/${file.replace(/\.ts$/, '')}` : `reports/mutation/${folder}`;
+// MUTANT_TESTS (scripts/mutant-tests.mjs) runs only the named tests against every mutant: a quick check of new tests
+// against the mutants that survived the others. Its report is kept apart ("only-tests") from the full one.
+const report = process.env.MUTANT_TESTS ? `${reports}/only-tests` : `${reports}/mutation`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -26,10 +29,10 @@ export default {
   // Kept beside the reports, not committed: with the command runner Stryker cannot see which tests changed, so a
   // result reused from another checkout could be stale; `npm run mutate -- --force` ignores it.
   incremental: true,
-  incrementalFile: `${reports}/stryker-incremental.json`,
+  incrementalFile: `${report}-incremental.json`,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
-  htmlReporter: { fileName: `${reports}/mutation.html` },
-  jsonReporter: { fileName: `${reports}/mutation.json` },
+  htmlReporter: { fileName: `${report}.html` },
+  jsonReporter: { fileName: `${report}.json` },
   // A mutant's tests are the dry run's tests or fewer: half as long again plus 5 s is ample, and every mutant that
   // loops forever (there are many in the chunk walkers) costs that much.
   timeoutMS: 5_000,

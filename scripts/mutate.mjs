@@ -4,7 +4,10 @@
 // A target is a folder (`audio`), run as one Stryker run, or a file (`audio/wav-header.ts`), run on its own with its
 // report under reports/mutation/audio/wav-header/; `--by-file audio` runs every file of the folder that way, so a
 // long run can be stopped between files. Anything starting with `--` otherwise goes to Stryker (`--force`,
-// `--concurrency 1`). `--summary` only prints the table. Slow (see docs/MUTATION.md): not part of CI.
+// `--concurrency 1`). `--tests a,b` runs only those test files (relative to dist/test) against every mutant, into a
+// report of its own (only-tests.json): a quick check of new tests, which the table then counts with the full run's
+// results, a survivor killed by them counting as killed. `--summary` only prints the table (per file with --by-file).
+// Slow (see docs/MUTATION.md): not part of CI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +19,8 @@ const stryker = path.join(root, 'node_modules', '@stryker-mutator', 'core', 'bin
 
 const args = process.argv.slice(2);
 const summaryOnly = args.includes('--summary');
+const testsAt = args.indexOf('--tests');
+const onlyTests = testsAt >= 0 ? args.splice(testsAt, 2)[1] : undefined;
 const byFile = args.includes('--by-file');
 const strykerArgs = [];
 const targets = [];
@@ -43,34 +48,56 @@ function runs() {
   });
 }
 
-function reportFiles(dir) {
+function reportFiles(dir, name = 'mutation.json') {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? reportFiles(path.join(dir, entry.name)) : entry.name === 'mutation.json' ? [path.join(dir, entry.name)] : [],
+    entry.isDirectory() ? reportFiles(path.join(dir, entry.name)) : entry.name === name ? [path.join(dir, entry.name)] : [],
   );
 }
 
-/**
- * Per folder and per file, the newest result of every mutated file: a folder run and file runs may both hold a file;
- * the newer report wins.
- */
+/** The newest result of every mutated file in reports named `name`: a folder run and file runs may both hold one. */
+function newestResults(folder, name) {
+  const newest = new Map();
+  for (const report of reportFiles(path.join(root, 'reports', 'mutation', folder), name)) {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    const when = statSync(report).mtimeMs;
+    for (const [file, result] of Object.entries(json.files)) {
+      const previous = newest.get(file);
+      if (!previous || previous.when < when) newest.set(file, { when, mutants: result.mutants });
+    }
+  }
+  return newest;
+}
+
+const where = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
+
 function summary() {
   const rows = [];
-  for (const folder of FOLDERS) {
-    const newest = new Map();
-    for (const report of reportFiles(path.join(root, 'reports', 'mutation', folder))) {
-      const json = JSON.parse(readFileSync(report, 'utf8'));
-      const when = statSync(report).mtimeMs;
-      for (const [file, result] of Object.entries(json.files)) {
-        const previous = newest.get(file);
-        if (!previous || previous.when < when) newest.set(file, { when, mutants: result.mutants });
-      }
-    }
-    const totals = { Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 };
-    for (const { mutants } of newest.values()) for (const mutant of mutants) totals[mutant.status] = (totals[mutant.status] ?? 0) + 1;
+  const row = (name, totals, files) => {
     const detected = totals.Killed + totals.Timeout;
     const valid = detected + totals.Survived + totals.NoCoverage;
-    rows.push({ folder: `src/${folder}`, files: newest.size, ...totals, score: valid ? `${((100 * detected) / valid).toFixed(1)} %` : 'not run' });
+    rows.push({ [byFile ? 'file' : 'folder']: name, files, ...totals, score: valid ? `${((100 * detected) / valid).toFixed(1)} %` : 'not run' });
+  };
+  for (const folder of FOLDERS) {
+    const newest = newestResults(folder, 'mutation.json');
+    const extra = newestResults(folder, 'only-tests.json');
+    const empty = () => ({ Killed: 0, 'of which by --tests': 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 });
+    const totals = empty();
+    for (const [file, { when, mutants }] of [...newest].sort(([a], [b]) => a.localeCompare(b))) {
+      // Only an only-tests report made after the full one speaks for the same source.
+      const later = extra.get(file);
+      const killedLater = new Set(later && later.when > when ? later.mutants.filter((m) => m.status === 'Killed' || m.status === 'Timeout').map(where) : []);
+      const own = empty();
+      for (const mutant of mutants) {
+        const status = mutant.status === 'Survived' && killedLater.has(where(mutant)) ? 'Killed' : mutant.status;
+        for (const counts of [own, totals]) {
+          counts[status] = (counts[status] ?? 0) + 1;
+          if (status !== mutant.status) counts['of which by --tests']++;
+        }
+      }
+      if (byFile) row(file, own, 1);
+    }
+    row(`src/${folder}`, totals, newest.size);
   }
   console.table(rows);
 }
@@ -79,7 +106,7 @@ let failed = false;
 if (!summaryOnly) {
   for (const [folder, file] of runs()) {
     console.log(`\n=== mutation testing src/${folder}/${file ?? ''}`);
-    const env = { ...process.env, MUTATE_FOLDER: folder, ...(file ? { MUTATE_FILE: file } : {}) };
+    const env = { ...process.env, MUTATE_FOLDER: folder, ...(file ? { MUTATE_FILE: file } : {}), ...(onlyTests ? { MUTANT_TESTS: onlyTests } : {}) };
     const run = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.mjs', ...strykerArgs], { cwd: root, env, stdio: 'inherit' });
     if (run.status !== 0) failed = true;
   }
