@@ -140,6 +140,8 @@ header('when a sample size does not suit its encoding, then the refusal names th
     [{ tag: 3, bits: 16 }, '16-bit IEEE float is not supported; supported: 32, 64 bits'],
     [{ tag: 6, bits: 16 }, '16-bit A-law is not supported; supported: 8 bits'],
     [{ tag: 7, bits: 16 }, '16-bit µ-law is not supported; supported: 8 bits'],
+    // Only PCM rounds its bits up to a container: 31-bit float is not 32-bit float.
+    [{ tag: 3, bits: 31 }, '31-bit IEEE float is not supported; supported: 32, 64 bits'],
   ];
   for (const [fields, message] of cases) {
     const error = await refusal(riff([fmt(fields), data(64)]));
@@ -150,7 +152,7 @@ header('when a sample size does not suit its encoding, then the refusal names th
 
 header('when PCM has 12 or 20 bits, then its 16- or 24-bit container is read and the declared bits kept', async () => {
   const twelve = await parse(riff([fmt({ bits: 12, channels: 2 }), data(400)]));
-  assert.equal([twelve.bytesPerSample, twelve.bitsPerSample, twelve.frameBytes, twelve.frames], [2, 12, 4, 100]);
+  assert.equal([twelve.bytesPerSample, twelve.bitsPerSample, twelve.frameBytes, twelve.frames, twelve.extensible], [2, 12, 4, 100, false]);
   const twenty = await parse(riff([fmt({ bits: 20 }), data(300)]));
   assert.equal([twenty.bytesPerSample, twenty.bitsPerSample, twenty.frames], [3, 20, 100]);
 });
@@ -204,8 +206,10 @@ header('when a short ds64 chunk gives no data size, then it is ignored rather th
 });
 
 header('when the data comes before the fmt chunk, then the walk goes past the data to find fmt, pad byte included', async () => {
-  const format = await parse(riff([data(201), fmt({ bits: 8 })]));
+  const format = await parse(riff([data(201), fmt({ bits: 8 }), { id: 'LIST', body: new Uint8Array(4) }]));
   assert.equal([format.dataOffset, format.frames, format.bitsPerSample], [20, 201, 8]);
+  // Head, data header, fmt header and body: once both are known, the LIST after them is not read.
+  assert.is(format.reads, 4);
   // Data of unknown size before fmt: the data runs to the end, so there is no fmt to find.
   const error = await refusal(riff([data(200, 0), fmt()]));
   assert.is(error.message, 'the file has no fmt chunk, so its sample format is unknown');
@@ -222,6 +226,38 @@ header('when fmt and data are found, then no chunk after the data is read', asyn
 header('when a chunk other than data has no size (0xFFFFFFFF), then the file is refused naming that chunk', async () => {
   const error = await refusal(riff([fmt(), { id: 'LIST', body: new Uint8Array(4), size: 0xffffffff }, data(16)]));
   assert.equal([error.kind, error.property, error.message], ['invalid', 'LIST chunk', 'the "LIST" chunk has no size']);
+  const id3 = await refusal(riff([fmt(), { id: 'id3 ', body: new Uint8Array(4), size: 0xffffffff }, data(16)]));
+  assert.equal([id3.property, id3.message], ['id3 chunk', 'the "id3 " chunk has no size']);
+});
+
+header('when a RIFF data chunk has no size (0xFFFFFFFF), then it runs to the end of the file and is not truncated', async () => {
+  const format = await parse(riff([fmt(), data(200, 0xffffffff)]));
+  assert.equal([format.frames, format.truncated], [100, false]);
+});
+
+header('when an RF64 data chunk gives its real 32-bit size, then that size is used, ds64 or not', async () => {
+  const format = await parse(riff([fmt(), data(200), { id: 'LIST', body: new Uint8Array(100) }], 'RF64'));
+  assert.equal([format.frames, format.truncated], [100, false]);
+});
+
+header('when the chunks end exactly at the end of the file, then the walk reads nothing past it', async () => {
+  let reads = 0;
+  const bytes = riff([fmt(), { id: 'LIST', body: new Uint8Array(4) }]);
+  try {
+    await readWavHeader(async (position, length) => {
+      reads++;
+      return bytes.subarray(position, position + length);
+    }, bytes.length);
+  } catch (error) {
+    assert.instance(error, AudioError);
+  }
+  // Head, fmt header and body, LIST header.
+  assert.is(reads, 4);
+});
+
+header('when the last 8 bytes of the file are a data chunk header, then it is found, with no whole frame', async () => {
+  const error = await refusal(riff([fmt(), data(0, 100)]));
+  assert.is(error.message, 'the data chunk holds no complete audio frame');
 });
 
 header('when a file is nothing but empty chunks, then at most 10,000 of them are read', async () => {
@@ -247,7 +283,8 @@ header('when the file is shorter than it claims, then the walk stops at the shor
 });
 
 header('when the head is short or names another form, then the file is refused as not RIFF/WAVE', async () => {
-  for (const bytes of [new TextEncoder().encode('RIFF'), new TextEncoder().encode('RIFF\0\0\0\0AVI LIST'), new Uint8Array(0)]) {
+  const text = (t: string) => new TextEncoder().encode(t);
+  for (const bytes of [text('RIFF'), text('RIFF\0\0\0\0AVI LIST'), text('FORM\0\0\0\0WAVEfmt '), new Uint8Array(0)]) {
     const error = await refusal(bytes);
     assert.is(error.message, 'the file is not a RIFF/WAVE file; supported: RIFF, RIFX, RF64 and BW64 WAVE files');
   }
