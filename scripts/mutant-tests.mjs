@@ -14,19 +14,19 @@ import path from 'node:path';
 export const TESTS_BY_SOURCE = {
   audio: {
     'audio-error.ts': ['audio/wav-header', 'audio/convert-wav'],
-    'channel-mix.ts': ['audio/conversion-content', 'audio/convert-wav'],
+    'channel-mix.ts': ['audio/mutants-channel-mix', 'audio/conversion-content', 'audio/convert-wav'],
     'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
     'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
-    'convert-wav.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
+    'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
     'id3-tag.ts': ['mp3-tags', 'audio/convert-wav'],
     'lame-tag.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-frames.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
-    'pcm-decoder.ts': ['audio/convert-wav', 'audio/conversion-content'],
+    'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
-    'wav-header.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
   },
   domain: {
