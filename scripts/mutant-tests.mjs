@@ -41,6 +41,9 @@ export const TESTS_BY_SOURCE = {
     'users.ts': ['users', 'token-storage'],
   },
   http: {
+    'bearer-token.ts': ['users', 'token-storage', 'downloads'],
+    'byte-ranges.ts': ['downloads'],
+    'request-origin.ts': ['forwarded-links'],
     '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
   },
 };
