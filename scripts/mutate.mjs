@@ -51,7 +51,7 @@ function runs() {
 function reportFiles(dir, name = 'mutation.json') {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? reportFiles(path.join(dir, entry.name)) : entry.name === name ? [path.join(dir, entry.name)] : [],
+    entry.isDirectory() ? reportFiles(path.join(dir, entry.name), name) : entry.name === name ? [path.join(dir, entry.name)] : [],
   );
 }
 
@@ -76,12 +76,19 @@ function summary() {
   const row = (name, totals, files) => {
     const detected = totals.Killed + totals.Timeout;
     const valid = detected + totals.Survived + totals.NoCoverage;
-    rows.push({ [byFile ? 'file' : 'folder']: name, files, ...totals, score: valid ? `${((100 * detected) / valid).toFixed(1)} %` : 'not run' });
+    const { RuntimeError, CompileError, Ignored, ...counted } = totals;
+    rows.push({
+      [byFile ? 'file' : 'folder']: name,
+      files,
+      ...counted,
+      'errors/ignored': RuntimeError + CompileError + Ignored,
+      score: valid ? `${((100 * detected) / valid).toFixed(1)} %` : 'not run',
+    });
   };
   for (const folder of FOLDERS) {
     const newest = newestResults(folder, 'mutation.json');
     const extra = newestResults(folder, 'only-tests.json');
-    const empty = () => ({ Killed: 0, 'of which by --tests': 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 });
+    const empty = () => ({ Killed: 0, 'by --tests': 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 });
     const totals = empty();
     for (const [file, { when, mutants }] of [...newest].sort(([a], [b]) => a.localeCompare(b))) {
       // Only an only-tests report made after the full one speaks for the same source.
@@ -92,7 +99,7 @@ function summary() {
         const status = mutant.status === 'Survived' && killedLater.has(where(mutant)) ? 'Killed' : mutant.status;
         for (const counts of [own, totals]) {
           counts[status] = (counts[status] ?? 0) + 1;
-          if (status !== mutant.status) counts['of which by --tests']++;
+          if (status !== mutant.status) counts['by --tests']++;
         }
       }
       if (byFile) row(file, own, 1);
