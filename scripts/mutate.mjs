@@ -6,7 +6,7 @@
 // long run can be stopped between files. Anything starting with `--` otherwise goes to Stryker (`--force`,
 // `--concurrency 1`). `--tests a,b` runs only those test files (relative to dist/test) against every mutant, into a
 // report of its own (only-tests.json): a quick check of new tests, which the table then counts with the full run's
-// results, a survivor killed by them counting as killed. `--summary` only prints the table (per file with --by-file).
+// results, a survivor killed by them counting as killed. `--summary` only prints the table (per file with --by-file), `--survivors` the surviving mutants too.
 // Slow (see docs/MUTATION.md): not part of CI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +19,7 @@ const stryker = path.join(root, 'node_modules', '@stryker-mutator', 'core', 'bin
 
 const args = process.argv.slice(2);
 const summaryOnly = args.includes('--summary');
+const showSurvivors = args.includes('--survivors');
 const testsAt = args.indexOf('--tests');
 const onlyTests = testsAt >= 0 ? args.splice(testsAt, 2)[1] : undefined;
 const byFile = args.includes('--by-file');
@@ -26,7 +27,7 @@ const strykerArgs = [];
 const targets = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
-  if (arg === '--summary' || arg === '--by-file') continue;
+  if (arg === '--summary' || arg === '--by-file' || arg === '--survivors') continue;
   if (arg.startsWith('--')) {
     strykerArgs.push(arg);
     // An option's value (`--concurrency 1`) travels with it.
@@ -63,7 +64,7 @@ function newestResults(folder, name) {
     const when = statSync(report).mtimeMs;
     for (const [file, result] of Object.entries(json.files)) {
       const previous = newest.get(file);
-      if (!previous || previous.when < when) newest.set(file, { when, mutants: result.mutants });
+      if (!previous || previous.when < when) newest.set(file, { when, mutants: result.mutants, source: result.source });
     }
   }
   return newest;
@@ -90,13 +91,18 @@ function summary() {
     const extra = newestResults(folder, 'only-tests.json');
     const empty = () => ({ Killed: 0, 'by --tests': 0, Survived: 0, Timeout: 0, NoCoverage: 0, RuntimeError: 0, CompileError: 0, Ignored: 0 });
     const totals = empty();
-    for (const [file, { when, mutants }] of [...newest].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [file, { when, mutants, source }] of [...newest].sort(([a], [b]) => a.localeCompare(b))) {
       // Only an only-tests report made after the full one speaks for the same source.
       const later = extra.get(file);
       const killedLater = new Set(later && later.when > when ? later.mutants.filter((m) => m.status === 'Killed' || m.status === 'Timeout').map(where) : []);
       const own = empty();
+      const lines = source.split('\n');
       for (const mutant of mutants) {
         const status = mutant.status === 'Survived' && killedLater.has(where(mutant)) ? 'Killed' : mutant.status;
+        if (showSurvivors && (status === 'Survived' || status === 'NoCoverage')) {
+          const { line, column } = mutant.location.start;
+          console.log(`${file}:${line}:${column} ${status} ${mutant.mutatorName} → ${mutant.replacement}\n    ${lines[line - 1]?.trim()}`);
+        }
         for (const counts of [own, totals]) {
           counts[status] = (counts[status] ?? 0) + 1;
           if (status !== mutant.status) counts['by --tests']++;
