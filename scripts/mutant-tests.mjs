@@ -10,7 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Per folder of src/: source file (relative to the folder) → test files (relative to dist/test, without .test.js). */
+/**
+ * Per folder of src/: source file (relative to the folder) → test files (relative to dist/test, without .test.js).
+ * The MP3 tag code gets test/mp3-tags alone: it checks every tag byte against native lame's and parses every header
+ * field, and adding the conversion tests (another 15 s per surviving mutant) did not fit the time we had.
+ */
 export const TESTS_BY_SOURCE = {
   audio: {
     'audio-error.ts': ['audio/wav-header', 'audio/convert-wav'],
@@ -19,11 +23,11 @@ export const TESTS_BY_SOURCE = {
     'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
-    'id3-tag.ts': ['mp3-tags', 'audio/convert-wav'],
-    'lame-tag.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
+    'id3-tag.ts': ['mp3-tags'],
+    'lame-tag.ts': ['mp3-tags'],
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
-    'mp3-frames.ts': ['mp3-tags', 'audio/convert-wav', 'audio/conversion-content'],
+    'mp3-frames.ts': ['mp3-tags'],
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
