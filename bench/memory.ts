@@ -48,7 +48,9 @@ function lengthIndependence(peaks: { seconds: number; peakMiB: number }[]): stri
   return (
     `From the shortest recording to one ${Math.round(longest.seconds / shortest.seconds)}× longer, the median peak moved ` +
     `${longest.peakMiB - shortest.peakMiB >= 0 ? '+' : ''}${(longest.peakMiB - shortest.peakMiB).toFixed(0)} MiB ` +
-    `(highest median ${highest.toFixed(0)} MiB): memory does not grow with the recording's length.`
+    `(highest median ${highest.toFixed(0)} MiB)` +
+    // Within a quarter of the shortest's peak across a many-fold longer input: bounded, not proportional.
+    (highest - shortest.peakMiB <= shortest.peakMiB / 4 ? ": memory does not grow with the recording's length." : ': memory GROWS with length; look for a buffer that holds the whole input.')
   );
 }
 
