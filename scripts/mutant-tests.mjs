@@ -40,7 +40,7 @@ export const TESTS_BY_SOURCE = {
     'record-chunk-writer.ts': ['records', 'downloads'],
     'record-cursor.ts': ['library', 'records'],
     'records.ts': ['records', 'downloads', 'library'],
-    'upload-name.ts': ['domain/upload-name', 'upload-names'],
+    'upload-name.ts': ['domain/upload-name', 'domain/mutants-upload-name', 'upload-names'],
     'user-conversion-slots.ts': ['records', 'upload-options'],
     'users.ts': ['users', 'token-storage'],
   },
