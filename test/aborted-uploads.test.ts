@@ -4,6 +4,7 @@ import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
+import { handMadeUpload } from './support/multipart.js';
 import { createUser, uploadOk } from './support/api-client.js';
 import { startTestService } from './support/test-service.js';
 
@@ -15,20 +16,16 @@ test('when uploads are aborted at several points of the body, then no spooled fi
     const user = await createUser(service.url, 'flaky');
     const { port } = new URL(service.url);
     const wav = encodeWav({ sampleRate: 44100, channels: 2 }, [sine(440, 5, 44100), sine(440, 5, 44100)]);
-    const boundary = 'abort-boundary';
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`,
-    );
-    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const form = handMadeUpload('abort-boundary', user, 'filename="a.wav"');
+    const head = Buffer.from(form.head);
+    const tail = Buffer.from(form.tail);
     const body = Buffer.concat([head, wav, tail]);
     // Cut in the fields, at the start of the file, in the middle of it, and just before the closing boundary.
     for (const cut of [40, head.length + 10, head.length + Math.floor(wav.length / 2), body.length - 3]) {
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect(Number(port), '127.0.0.1', () => {
           socket.write(
-            `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`,
+            `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
           );
           socket.write(body.subarray(0, cut), () => setTimeout(() => (socket.destroy(), resolve()), 50));
         });

@@ -13,6 +13,7 @@ import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { musicLike } from './fixtures/signals.js';
+import { handMadeUpload } from './support/multipart.js';
 import { createUser, upload, type CreatedUser } from './support/api-client.js';
 import { connectFrom, type RawConnection } from './support/raw-http.js';
 import { seedLargeRecord } from './support/seed-record.js';
@@ -127,14 +128,8 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
       await openMany(service.url, SLOW_BODIES, bodyAddresses, (c, i) => {
         // Twenty of them authenticate first (two per user, each user's cap) and so hold a spool file; the rest send
         // the file part first, as the attack in the issue did, and are refused and discarded (lingering close).
-        const owner = i < 20 ? owners[i % 10]! : undefined;
-        const fields = owner
-          ? `--b\r\nContent-Disposition: form-data; name="user"\r\n\r\n${owner.id}\r\n--b\r\nContent-Disposition: form-data; name="token"\r\n\r\n${owner.token}\r\n`
-          : '';
-        c.socket.write(
-          `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 300000000\r\n\r\n` +
-            `${fields}--b\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF`,
-        );
+        const form = handMadeUpload('b', i < 20 ? owners[i % 10]! : undefined, 'filename="slow.wav"');
+        c.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 300000000\r\n\r\n${form.head}RIFF`);
         slowBodies.push(c);
       });
       attackers.push(...slowBodies);

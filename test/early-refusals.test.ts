@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { writeSparseWav } from './fixtures/wav-writer.js';
+import { handMadeUpload } from './support/multipart.js';
 import { createUser, type CreatedUser } from './support/api-client.js';
 import { launchChromium, openPage } from './support/browser.js';
 import { startNginxProxy, type NginxProxy } from './support/nginx-proxy.js';
@@ -43,14 +44,11 @@ const refusals = suite<Context>('early refusals reach every client', {} as Conte
  */
 async function holdConversionSlot(url: string, user: CreatedUser): Promise<() => void> {
   const { port } = new URL(url);
-  const boundary = 'stalled-upload';
+  const form = handMadeUpload('stalled-upload', user, 'filename="slow.wav"');
   const socket = net.connect(Number(port), '127.0.0.1');
   socket.on('error', () => {});
   socket.write(
-    `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000000\r\n\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\n\r\nRIFF`,
+    `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 100000000\r\n\r\n${form.head}RIFF`,
   );
   const trickle = setInterval(() => socket.writable && socket.write(Buffer.alloc(2048)), 1_000);
   socket.once('close', () => clearInterval(trickle));

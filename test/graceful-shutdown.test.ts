@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { musicLike } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { createUser, download } from './support/api-client.js';
+import { handMadeUpload } from './support/multipart.js';
 import { connectFrom } from './support/raw-http.js';
 import { decodeMp3 } from './support/mp3-decode.js';
 import { startServiceProcess } from './support/service-process.js';
@@ -36,21 +37,13 @@ test('when SIGTERM arrives mid-upload, then that upload gets its 201, the exit c
     const first = await startServiceProcess(env);
     const user = await createUser(first.url, 'draining');
     const wav = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(20, 44100, 2));
-    const boundary = 'sigterm-boundary';
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.wav"\r\n\r\n`,
-      ),
-      wav,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    const form = handMadeUpload('sigterm-boundary', user, 'filename="late.wav"');
+    const body = Buffer.concat([Buffer.from(form.head), wav, Buffer.from(form.tail)]);
     const { port } = new URL(first.url);
     const exitCode = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = http.request(
-        { host: '127.0.0.1', port, path: '/record', method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': body.length } },
+        { host: '127.0.0.1', port, path: '/record', method: 'POST', headers: { 'Content-Type': form.contentType, 'Content-Length': body.length } },
         (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -91,19 +84,11 @@ test('when SIGTERM arrives mid-upload, then a readiness probe queued behind it o
     const service = await startServiceProcess({ DATA_DIR: dataDir, DATABASE_URL: testDatabaseUrl() });
     const user = await createUser(service.url, 'draining');
     const wav = encodeWav({ sampleRate: 44100, channels: 1 }, musicLike(5, 44100, 1));
-    const boundary = 'ready-boundary';
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="late.wav"\r\n\r\n`,
-      ),
-      wav,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    const form = handMadeUpload('ready-boundary', user, 'filename="late.wav"');
+    const body = Buffer.concat([Buffer.from(form.head), wav, Buffer.from(form.tail)]);
     const exitCode = new Promise<number | null>((resolve) => service.child.once('exit', resolve));
     const connection = await connectFrom(service.url);
-    connection.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`);
+    connection.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
     connection.socket.write(body.subarray(0, body.length / 2));
     await new Promise((r) => setTimeout(r, 200));
     service.child.kill('SIGTERM');

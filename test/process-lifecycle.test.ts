@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { createUser } from './support/api-client.js';
+import { handMadeUpload } from './support/multipart.js';
 import { connectFrom } from './support/raw-http.js';
 import { startServiceProcess } from './support/service-process.js';
 import { serviceArguments } from './support/start-command.js';
@@ -72,11 +73,8 @@ lifecycle('when a second signal arrives while an upload keeps shutdown waiting, 
   const exited = exitOf(service.child);
   // An upload that has sent its credentials and the start of its file, and then waits: shutdown waits for it.
   const upload = await connectFrom(service.url);
-  upload.socket.write(
-    `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n\r\n` +
-      `--b\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n--b\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-      `--b\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF`,
-  );
+  const form = handMadeUpload('b', user);
+  upload.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 10000000\r\n\r\n${form.head}RIFF`);
   await new Promise((r) => setTimeout(r, 300));
   service.child.kill('SIGTERM');
   const stillRunning = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1_000))]);

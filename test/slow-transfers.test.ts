@@ -4,6 +4,7 @@ import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { musicLike } from './fixtures/signals.js';
+import { handMadeUpload } from './support/multipart.js';
 import { createUser } from './support/api-client.js';
 import { connectFrom } from './support/raw-http.js';
 import { seedLargeRecord } from './support/seed-record.js';
@@ -31,11 +32,8 @@ slow.after(async ({ service }: { service: TestService }) => service.close());
 slow('when an authenticated upload trickles one byte every half second, then it is dropped after the window and its spool file removed', async ({ service }: { service: TestService }) => {
   const user = await createUser(service.url);
   const connection = await connectFrom(service.url);
-  const head =
-    `--b\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-    `--b\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-    `--b\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\nContent-Type: audio/wav\r\n\r\nRIFF`;
-  connection.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000000\r\n\r\n${head}`);
+  const form = handMadeUpload('b', user, 'filename="slow.wav"');
+  connection.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 1000000\r\n\r\n${form.head}RIFF`);
   await waitUntil(async () => (await service.spooledFiles()).length === 1, 5_000, 'the spool file');
   const started = Date.now();
   const trickle = setInterval(() => connection.socket.writable && connection.socket.write('x'), 500);

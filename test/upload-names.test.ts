@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { FALLBACK_UPLOAD_NAME, MAX_UPLOAD_NAME_CHARACTERS } from '../src/domain/upload-name.js';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
+import { handMadeUpload } from './support/multipart.js';
 import { createUser, download, type CreatedUser } from './support/api-client.js';
 import { readId3v24 } from './support/id3-reader.js';
 import { startTestService, type TestService } from './support/test-service.js';
@@ -33,21 +34,12 @@ interface UploadAnswer {
  * all (a raw U+0001 makes the header malformed; FormData would rewrite some characters on its own).
  */
 async function uploadNamed({ service, user }: Context, fileName: string): Promise<UploadAnswer> {
-  const boundary = 'named-upload';
   const wav = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]);
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="user"\r\n\r\n${user.id}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="token"\r\n\r\n${user.token}\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''${encodeURIComponent(fileName)}\r\nContent-Type: audio/wav\r\n\r\n`,
-      'utf8',
-    ),
-    wav,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const form = handMadeUpload('named-upload', user, `filename*=UTF-8''${encodeURIComponent(fileName)}`);
+  const body = Buffer.concat([Buffer.from(form.head, 'utf8'), wav, Buffer.from(form.tail)]);
   const response = await fetch(`${service.url}/record`, {
     method: 'POST',
-    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    headers: { 'Content-Type': form.contentType },
     body,
   });
   assert.is(response.status, 201, await response.clone().text());
