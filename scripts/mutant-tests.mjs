@@ -34,7 +34,7 @@ export const TESTS_BY_SOURCE = {
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
   },
   domain: {
-    'access-tokens.ts': ['token-storage', 'users'],
+    'access-tokens.ts': ['domain/mutants-users', 'token-storage', 'users'],
     'convert-upload.ts': ['upload-options', 'records', 'fuzz-upload'],
     'errors.ts': ['errors', 'users', 'records'],
     'record-chunk-writer.ts': ['records', 'downloads'],
@@ -42,7 +42,7 @@ export const TESTS_BY_SOURCE = {
     'records.ts': ['records', 'downloads', 'library'],
     'upload-name.ts': ['domain/upload-name', 'domain/mutants-upload-name', 'upload-names'],
     'user-conversion-slots.ts': ['records', 'upload-options'],
-    'users.ts': ['users', 'token-storage'],
+    'users.ts': ['domain/mutants-users', 'users', 'token-storage'],
   },
   http: {
     'bearer-token.ts': ['users', 'token-storage', 'downloads'],
