@@ -24,7 +24,7 @@ export const TESTS_BY_SOURCE = {
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
     'id3-tag.ts': ['mp3-tags'],
-    'lame-tag.ts': ['mp3-tags'],
+    'lame-tag.ts': ['mp3-tags', 'audio/mutants-lame-tag'],
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-frames.ts': ['mp3-tags'],
