@@ -2,12 +2,14 @@
 // (docs/MUTATION.md): lamejs's lowest bitrate per rate and channel count, the exact refusals, the duration limit at
 // its edge, and the summary (byte count, audio hash, Info frame offset, the ID3 title and length).
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { AudioError } from '../../src/audio/audio-error.js';
 import { convertWavFile, type ConversionOptions, type ConversionSummary } from '../../src/audio/convert-wav.js';
+import { parseFrameHeader } from '../../src/audio/mp3-frames.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav, type WavSpec } from '../fixtures/wav-writer.js';
@@ -145,6 +147,36 @@ convert('when a file is converted, then the summary gives its bytes, audio hash,
 convert('when wasm is asked for a bitrate the output rate cannot carry, then the summary reports the one LAME uses', async (context) => {
   const { summary } = await run(context, { sampleRate: 22050, channels: 2 }, { encoder: 'wasm', bitrateKbps: 320 });
   assert.is(summary.output.bitrateKbps, 160);
+});
+
+convert('when lamejs is chosen, then lamejs encodes (plain stereo frames), and wasm joint stereo', async (context) => {
+  for (const [encoder, mode] of [['lamejs', 'stereo'], ['wasm', 'joint-stereo']] as const) {
+    const { summary, bytes } = await run(context, { sampleRate: 44100, channels: 2 }, { encoder }, 0.5);
+    const firstAudio = parseFrameHeader(bytes, summary.infoFrame.offset + summary.infoFrame.bytes.length);
+    assert.is(firstAudio?.channelMode, mode, encoder);
+  }
+});
+
+convert('when chunks follow the data, then none of their bytes are encoded as audio', async (context) => {
+  const spec: WavSpec = { sampleRate: 8000, channels: 1 };
+  const samples = [sine(440, 0.5, 8000)];
+  const hashes: string[] = [];
+  for (const extraChunks of [[], [{ id: 'LIST', data: new Uint8Array(20_000).fill(0x7f), where: 'after-data' as const }]]) {
+    const file = path.join(context.dir, `trailing-${extraChunks.length}.wav`);
+    await writeFile(file, encodeWav({ ...spec, extraChunks }, samples));
+    const summary = await convertWavFile(file, { encoder: 'wasm' }, () => undefined, context.wasm);
+    hashes.push(Buffer.from(summary.output.audioSha256).toString('hex'));
+  }
+  assert.is(hashes[1], hashes[0]);
+});
+
+convert('when conversions end, then their files are closed', async (context) => {
+  const open = () => readdirSync('/proc/self/fd').length;
+  await run(context, { sampleRate: 8000, channels: 1 }, { encoder: 'wasm' });
+  const before = open();
+  for (let i = 0; i < 5; i++) await run(context, { sampleRate: 8000, channels: 1 }, { encoder: 'wasm' });
+  await refusal(context, { sampleRate: 20000, channels: 1 }, { encoder: 'lamejs' });
+  assert.is(open(), before);
 });
 
 convert.run();
