@@ -38,7 +38,7 @@ export const TESTS_BY_SOURCE = {
     'convert-upload.ts': ['upload-options', 'records', 'fuzz-upload'],
     'errors.ts': ['errors', 'users', 'records'],
     'record-chunk-writer.ts': ['records', 'downloads'],
-    'record-cursor.ts': ['library', 'records'],
+    'record-cursor.ts': ['domain/mutants-record-cursor', 'library', 'records'],
     'records.ts': ['records', 'downloads', 'library'],
     'upload-name.ts': ['domain/upload-name', 'domain/mutants-upload-name', 'upload-names'],
     'user-conversion-slots.ts': ['records', 'upload-options'],
