@@ -158,8 +158,9 @@ convert('when lamejs is chosen, then lamejs encodes (plain stereo frames), and w
 });
 
 convert('when chunks follow the data, then none of their bytes are encoded as audio', async (context) => {
-  const spec: WavSpec = { sampleRate: 8000, channels: 1 };
-  const samples = [sine(440, 0.5, 8000)];
+  // 35 s of 8 kHz stereo: more than one ~1 MiB read (261,504 frames), so the last read is a short one.
+  const spec: WavSpec = { sampleRate: 8000, channels: 2 };
+  const samples = [sine(440, 35, 8000), sine(660, 35, 8000)];
   const hashes: string[] = [];
   for (const extraChunks of [[], [{ id: 'LIST', data: new Uint8Array(20_000).fill(0x7f), where: 'after-data' as const }]]) {
     const file = path.join(context.dir, `trailing-${extraChunks.length}.wav`);
