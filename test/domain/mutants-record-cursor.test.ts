@@ -31,7 +31,7 @@ test('when a cursor holds a timestamp at the edges of every field, then it is ac
   ]) {
     assert.equal(decodeCursor(raw([createdAt, ID.toUpperCase()])), { createdAt, id: ID });
   }
-  assert.equal(decodeCursor(encodeCursor({ createdAt: '2026-11-30 21:07:18.920271+00', id: ID })), { createdAt: '2026-11-30 21:07:18.920271+00', id: ID });
+  assert.is(encodeCursor({ createdAt: '2026-11-30 21:07:18.920271+00', id: ID }), raw(['2026-11-30 21:07:18.920271+00', ID]));
 });
 
 test('when a field is one past its range or the day does not exist, then the cursor is refused', () => {
