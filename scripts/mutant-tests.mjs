@@ -100,6 +100,17 @@ for (const name of testsFor(folder, process.env.__STRYKER_ACTIVE_MUTANT__)) {
     process.exit(2);
   }
   const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const run = spawnSync(process.execPath, [uvu, path.join('dist', 'test'), `^${escaped}\\.test\\.js$`, '--bail'], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [uvu, path.join('dist', 'test'), `^${escaped}\\.test\\.js$`, '--bail'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(run.stdout ?? '');
   if (run.status !== 0) process.exit(run.status ?? 1);
+  // uvu exits 0 when a test throws `undefined` (a mutant that makes a factory return nothing does that): count instead,
+  // as test/run.ts does.
+  const plain = (run.stdout ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+  const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
+  if (!(total > 0) || passed !== total) process.exit(1);
 }
