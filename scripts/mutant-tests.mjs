@@ -17,7 +17,7 @@ import path from 'node:path';
  */
 export const TESTS_BY_SOURCE = {
   audio: {
-    'audio-error.ts': ['audio/wav-header', 'audio/convert-wav'],
+    'audio-error.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav', 'audio/mutants-convert-wav'],
     'channel-mix.ts': ['audio/mutants-channel-mix', 'audio/conversion-content', 'audio/convert-wav'],
     'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
     'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
