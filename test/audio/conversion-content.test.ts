@@ -5,12 +5,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { convertWavFile, type ConversionOptions } from '../../src/audio/convert-wav.js';
+import type { ConversionOptions } from '../../src/audio/convert-wav.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { musicLike } from '../fixtures/signals.js';
 import { encodeWav, type WavSpec } from '../fixtures/wav-writer.js';
 import { toneAmplitude } from '../support/audio-analysis.js';
-import { decodeMp3 } from '../support/mp3-decode.js';
+import { convertToMp3 } from '../support/convert-to-mp3.js';
 import { mp3FrameHeaders } from '../support/mp3-frame-headers.js';
 import { suite } from '../support/suite.js';
 
@@ -29,11 +29,7 @@ content.after(async ({ dir }) => rm(dir, { recursive: true, force: true }));
 async function convert(context: Context, spec: WavSpec, source: Float32Array[], options: ConversionOptions) {
   const file = path.join(context.dir, `${Math.random().toString(36).slice(2)}.wav`);
   await writeFile(file, encodeWav(spec, source));
-  const parts: Uint8Array[] = [];
-  const summary = await convertWavFile(file, options, (bytes) => void parts.push(bytes), context.wasm);
-  const mp3 = new Uint8Array(Buffer.concat(parts));
-  mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
-  return { summary, mp3, decoded: await decodeMp3(mp3) };
+  return convertToMp3(file, options, context.wasm);
 }
 
 const tone = (freqHz: number, amplitude: number, frames: number, rate: number, phase = 0) =>

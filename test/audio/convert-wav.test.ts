@@ -6,12 +6,13 @@ import path from 'node:path';
 import { suite } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { AudioError } from '../../src/audio/audio-error.js';
-import { convertWavFile, type ConversionOptions, type ConversionSummary } from '../../src/audio/convert-wav.js';
+import type { ConversionOptions, ConversionSummary } from '../../src/audio/convert-wav.js';
 import type { EncoderName } from '../../src/audio/mp3-encoder.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { encodeWav, type WavSpec } from '../fixtures/wav-writer.js';
 import { bestCorrelation, dominantFrequency, resampleLinearForComparison, rms } from '../support/audio-analysis.js';
-import { decodeMp3, type DecodedMp3 } from '../support/mp3-decode.js';
+import { convertToMp3 } from '../support/convert-to-mp3.js';
+import type { DecodedMp3 } from '../support/mp3-decode.js';
 
 interface Context {
   dir: string;
@@ -32,11 +33,7 @@ async function convert(context: Context, spec: WavSpec, options: ConversionOptio
   const source = Array.from({ length: spec.channels }, (_, c) => twoTones(seconds, spec.sampleRate, c));
   const file = path.join(context.dir, `${Math.random().toString(36).slice(2)}.wav`);
   await writeFile(file, encodeWav(spec, source));
-  const parts: Uint8Array[] = [];
-  const summary = await convertWavFile(file, options, (bytes) => void parts.push(bytes), context.wasm);
-  const mp3 = new Uint8Array(Buffer.concat(parts));
-  mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
-  return { source, summary, mp3, decoded: await decodeMp3(mp3) };
+  return { source, ...(await convertToMp3(file, options, context.wasm)) };
 }
 
 function assertFaithful(
@@ -112,11 +109,7 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
     for (const [i, value] of [[1000, 1.7], [2000, -3], [3000, 1e15], [4000, Number.NaN], [5000, -5e21]] as const) samples[i] = value;
     const file = path.join(context.dir, 'overs.wav');
     await writeFile(file, encodeWav({ sampleRate: rate, channels: 1, encoding: 'float', bitsPerSample: 32 }, [samples]));
-    const parts: Uint8Array[] = [];
-    const summary = await convertWavFile(file, { encoder }, (bytes) => void parts.push(bytes), context.wasm);
-    const mp3 = new Uint8Array(Buffer.concat(parts));
-    mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
-    const decoded = await decodeMp3(mp3);
+    const { decoded } = await convertToMp3(file, { encoder }, context.wasm);
     assert.is(decoded.samples, rate);
   });
 
@@ -199,11 +192,7 @@ for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
       for (let i = 0; i < samples.length; i++) samples[i] = 0.5 * Math.sin((2 * Math.PI * 40000 * i) / rate) + 0.1 * Math.sin((2 * Math.PI * 440 * i) / rate);
       const file = path.join(context.dir, 'ultrasonic.wav');
       await writeFile(file, encodeWav({ sampleRate: rate, channels: 1 }, [samples]));
-      const parts: Uint8Array[] = [];
-      const summary = await convertWavFile(file, { encoder }, (bytes) => void parts.push(bytes), context.wasm);
-      const mp3 = new Uint8Array(Buffer.concat(parts));
-      mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
-      const decoded = await decodeMp3(mp3);
+      const { decoded } = await convertToMp3(file, { encoder }, context.wasm);
       assert.is(decoded.sampleRate, 48000);
       // What is left is the 440 Hz tone (RMS 0.07); an alias of the 40 kHz tone would be 0.35 at 8 kHz.
       assert.ok(Math.abs(dominantFrequency(decoded.channels[0]!, 48000) - 440) < 3, 'the strongest tone is the audible one');

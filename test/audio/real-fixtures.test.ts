@@ -4,13 +4,12 @@
 import { open } from 'node:fs/promises';
 import * as assert from 'uvu/assert';
 import { AudioError } from '../../src/audio/audio-error.js';
-import { convertWavFile } from '../../src/audio/convert-wav.js';
 import { positionalReader } from '../../src/audio/file-reader.js';
 import { MP3_SAMPLE_RATES, type EncoderName } from '../../src/audio/mp3-encoder.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { readWavHeader } from '../../src/audio/wav-header.js';
 import { dominantFrequency, toneAmplitude } from '../support/audio-analysis.js';
-import { decodeMp3 } from '../support/mp3-decode.js';
+import { convertToMp3 } from '../support/convert-to-mp3.js';
 import { expectedMp3, loadRealFixtures, type RealFixture } from '../support/real-fixtures.js';
 import { suite } from '../support/suite.js';
 
@@ -57,11 +56,7 @@ const amplitudeTolerance = (expected: number) => 0.08 * expected + 0.002;
 const BITRATE_KBPS = 320;
 
 async function convert(fixture: RealFixture, encoder: EncoderName, wasm: WebAssembly.Module) {
-  const parts: Uint8Array[] = [];
-  const summary = await convertWavFile(fixture.path, { encoder, bitrateKbps: BITRATE_KBPS }, (bytes) => void parts.push(bytes), wasm);
-  const mp3 = new Uint8Array(Buffer.concat(parts));
-  mp3.set(summary.infoFrame.bytes, summary.infoFrame.offset);
-  return { summary, decoded: await decodeMp3(mp3) };
+  return convertToMp3(fixture.path, { encoder, bitrateKbps: BITRATE_KBPS }, wasm);
 }
 
 for (const encoder of ['wasm', 'lamejs'] as EncoderName[]) {
