@@ -15,6 +15,7 @@ import { buildId3v24Tag } from '../src/audio/id3-tag.js';
 import {
   buildInfoFrame,
   infoFrameBytes,
+  infoFrameStats,
   lameCbrBitrateKbps,
   LAME_ENCODER_DELAY,
   padding,
@@ -388,15 +389,7 @@ test(
         const stats = new Mp3StreamStats();
         pushInOddChunks(stats, file.subarray(tagBytes), { next: 0 });
         stats.finish();
-        const built = buildInfoFrame(spec, {
-          frames: stats.frames,
-          audioBytes: stats.bytes,
-          toc: stats.xingToc(),
-          musicCrc: stats.musicCrc,
-          encoderDelay: LAME_ENCODER_DELAY,
-          padding: padding(stats.frames, stats.firstHeader!.samplesPerFrame, source[0]!.length, LAME_ENCODER_DELAY),
-          modeExtension: stats.lastModeExtension,
-        });
+        const built = buildInfoFrame(spec, infoFrameStats(stats, stats.firstHeader!.samplesPerFrame, source[0]!.length));
         assert.equal(hex(built), hex(file.subarray(0, tagBytes)), `lame ${args.join(' ')}`);
       }
     } finally {

@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { badOption, tooLong } from './audio-error.js';
 import { positionalReader } from './file-reader.js';
 import { buildId3v24Tag } from './id3-tag.js';
-import { buildInfoFrame, LAME_ENCODER_DELAY, lameCbrBitrateKbps, padding, type InfoFrameSpec } from './lame-tag.js';
+import { buildInfoFrame, infoFrameStats, lameCbrBitrateKbps, type InfoFrameSpec } from './lame-tag.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
 import { Mp3StreamStats, mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
@@ -179,15 +179,7 @@ export async function convertWavFile(
 
     const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
     const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
-    const infoFrame = buildInfoFrame(infoSpec, {
-      frames: audio.frames,
-      audioBytes: audio.bytes,
-      toc: audio.xingToc(),
-      musicCrc: audio.musicCrc,
-      encoderDelay: LAME_ENCODER_DELAY,
-      padding: padding(audio.frames, spf, outputSamples, LAME_ENCODER_DELAY),
-      modeExtension: audio.lastModeExtension,
-    });
+    const infoFrame = buildInfoFrame(infoSpec, infoFrameStats(audio, spf, outputSamples));
 
     return {
       input: {

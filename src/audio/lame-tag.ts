@@ -12,6 +12,7 @@ import {
   mpegVersionForRate,
   sideInfoBytes,
   type MpegVersion,
+  type Mp3StreamStats,
 } from './mp3-frames.js';
 
 /** Samples LAME puts ahead of the signal (ENCDELAY): the MDCT's overlap plus the polyphase filter bank's delay. */
@@ -111,6 +112,19 @@ export function buildInfoFrame(spec: InfoFrameSpec, stats?: InfoFrameStats): Uin
   view.setUint16(offset + 32, stats.musicCrc);
   view.setUint16(offset + 34, crc16(frame.subarray(0, offset + 34)));
   return frame;
+}
+
+/** The tag's fields that come from the encoded audio (`audio` after finish()), for `outputSamples` of signal. */
+export function infoFrameStats(audio: Mp3StreamStats, samplesPerFrame: number, outputSamples: number): InfoFrameStats {
+  return {
+    frames: audio.frames,
+    audioBytes: audio.bytes,
+    toc: audio.xingToc(),
+    musicCrc: audio.musicCrc,
+    encoderDelay: LAME_ENCODER_DELAY,
+    padding: padding(audio.frames, samplesPerFrame, outputSamples, LAME_ENCODER_DELAY),
+    modeExtension: audio.lastModeExtension,
+  };
 }
 
 /** Padding a decoder must drop so that `frames` frames yield exactly `outputSamples` after `delay`. */
