@@ -1,4 +1,3 @@
-import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { Sql } from './connect.js';
 
 export interface RecordRow {
@@ -65,37 +64,14 @@ export async function findRecordForUser(sql: Sql, recordId: string, userId: stri
   return row;
 }
 
-// Bytes read per query. A download the client stopped reading holds the piece it was sent last until the minimum
-// transfer rate drops it; small pieces keep that small. No piece is read ahead: one query takes well under a
-// millisecond on a local database (64 KiB per ms is 500 Mbit/s for one download), and a piece read ahead for a client
-// that stopped reading is memory held for nothing.
-const READ_PIECE_BYTES = 64 * 1024;
-
 /**
- * Bytes `start` to `end` (inclusive) of a record's MP3, as a sequence of buffers. Only the chunks that overlap the
- * range are read, a piece at a time when the consumer asks for it (PostgreSQL fetches just the slice of an
- * uncompressed value a substring needs), so neither a whole file nor a whole chunk waits in memory for a slow client.
- * Reads of every download together stay within `reads`.
+ * Bytes `offset`..`offset + length - 1` (0-based) of one stored chunk; undefined when the chunk does not exist.
+ * PostgreSQL fetches just the slice of an uncompressed value a substring needs (the column's storage is external).
  */
-export async function* readRecordBytes(
-  sql: Sql,
-  record: Pick<RecordRow, 'id' | 'chunkBytes'>,
-  start: number,
-  end: number,
-  reads: ConcurrencyLimit,
-): AsyncGenerator<Buffer> {
-  for (let from = start; from <= end; ) {
-    const seq = Math.floor(from / record.chunkBytes);
-    const offset = from - seq * record.chunkBytes;
-    const length = Math.min(READ_PIECE_BYTES, record.chunkBytes - offset, end - from + 1);
-    const [row] = await reads.run(
-      () => sql<{ data: Buffer }[]>`
-        select substring(data from ${offset + 1} for ${length}) as data from record_chunks where record_id = ${record.id} and seq = ${seq}`,
-    );
-    if (!row || row.data.length !== length) throw new Error(`record ${record.id} has no bytes ${from}..${from + length - 1} in chunk ${seq}`);
-    yield row.data;
-    from += length;
-  }
+export async function readRecordPiece(sql: Sql, recordId: string, seq: number, offset: number, length: number): Promise<Buffer | undefined> {
+  const [row] = await sql<{ data: Buffer }[]>`
+    select substring(data from ${offset + 1} for ${length}) as data from record_chunks where record_id = ${recordId} and seq = ${seq}`;
+  return row?.data;
 }
 
 export interface RecordPageKey {

@@ -1,7 +1,7 @@
 // Reading and removing records: one user's record and its MP3 bytes, a user's library, deletion.
-import { ConcurrencyLimit } from '../db/concurrency-limit.js';
 import type { Sql } from '../db/connect.js';
-import { deleteRecordOfUser, findRecordForUser, listRecordsOfUser, readRecordBytes, type RecordRow } from '../db/record-queries.js';
+import { deleteRecordOfUser, findRecordForUser, listRecordsOfUser, type RecordRow } from '../db/record-queries.js';
+import type { DownloadReads } from './download-pieces.js';
 import { notFound } from './errors.js';
 import { decodeCursor, encodeCursor } from './record-cursor.js';
 
@@ -10,15 +10,6 @@ export async function findRecord(sql: Sql, recordId: string, userId: string): Pr
   const record = await findRecordForUser(sql, recordId, userId);
   if (!record) throw notFound('the record');
   return record;
-}
-
-/** The reads every download shares: a third of the database connections, so the rest stay free for everything else. */
-export type DownloadReads = ConcurrencyLimit;
-export const downloadReads = (databaseConnections: number): DownloadReads => new ConcurrencyLimit(Math.max(2, Math.ceil(databaseConnections / 3)));
-
-/** Bytes `start`..`end` (inclusive) of the record's MP3, streamed from the database. */
-export function recordBytes(sql: Sql, reads: DownloadReads, record: RecordRow, start = 0, end = record.byteSize - 1): AsyncIterable<Buffer> {
-  return readRecordBytes(sql, record, start, end, reads);
 }
 
 export interface RecordPage {
@@ -35,6 +26,7 @@ export async function listRecords(sql: Sql, userId: string, limit: number, curso
   return { records: page, nextCursor: rows.length > limit && last ? encodeCursor(last.pageKey) : null };
 }
 
-export async function deleteRecord(sql: Sql, recordId: string, userId: string): Promise<void> {
+export async function deleteRecord(sql: Sql, reads: DownloadReads, recordId: string, userId: string): Promise<void> {
   if (!(await deleteRecordOfUser(sql, recordId, userId))) throw notFound('the record');
+  reads.forget(recordId);
 }

@@ -5,7 +5,7 @@ import Koa from 'koa';
 import type { ConversionPool } from '../audio/conversion-pool.js';
 import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
-import { downloadReads } from '../domain/records.js';
+import { DownloadReads } from '../domain/download-pieces.js';
 import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
@@ -99,7 +99,9 @@ export function buildApp(deps: AppDeps): Koa {
   app.use(problemResponses(deps.log));
   app.use(refuseConnectionsOverLimits);
 
-  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps), downloadReads: downloadReads(deps.databaseConnections) };
+  const downloadReads = new DownloadReads(deps.databaseConnections);
+  deps.metrics?.observeDownloadReads(downloadReads);
+  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps), downloadReads };
   const router = new Router();
   healthRoutes(router, routeDeps);
   userRoutes(router, routeDeps);

@@ -124,6 +124,24 @@ export class ServiceMetrics {
     new client.Gauge({ name: 'upload_spool_max_bytes', help: 'MAX_SPOOL_BYTES', registers: [this.registry] }).set(maxBytes);
   }
 
+  /** Download pieces read from PostgreSQL and pieces served to a download from one another download already read. */
+  observeDownloadReads(reads: { stats: { reads: number; shared: number } }): void {
+    for (const [name, help, key] of [
+      ['download_pieces_read_total', 'Pieces of MP3 (up to 64 KiB) read from the database for downloads', 'reads'],
+      ['download_pieces_shared_total', 'Pieces served to a download without a read, because another download of the record read them', 'shared'],
+    ] as const) {
+      new client.Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(reads.stats[key]);
+        },
+      });
+    }
+  }
+
   /** Open connections of `server` against the cap it serves. */
   observeServer(server: Server, maxConnections: number): void {
     new client.Gauge({

@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Sql } from '../../db/connect.js';
+import type { DownloadReads } from '../../domain/download-pieces.js';
 import { deleteRecord, listRecords } from '../../domain/records.js';
 import { authenticateUser } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
@@ -14,9 +15,10 @@ import { parseInput } from '../validate.js';
 export interface LibraryDeps {
   sql: Sql;
   linkOrigin: LinkOrigin;
+  downloadReads: DownloadReads;
 }
 
-export function libraryRoutes(router: Router, { sql, linkOrigin }: LibraryDeps): void {
+export function libraryRoutes(router: Router, { sql, linkOrigin, downloadReads }: LibraryDeps): void {
   const authenticated = async <T extends { user: string }>(ctx: Context, input: T) => {
     await authenticateUser(sql, input.user, bearerToken(ctx));
     return input;
@@ -31,7 +33,7 @@ export function libraryRoutes(router: Router, { sql, linkOrigin }: LibraryDeps):
 
   router.delete('/record', async (ctx) => {
     const query = await authenticated(ctx, parseInput(deleteQuery, ctx.query));
-    await deleteRecord(sql, query.id, query.user);
+    await deleteRecord(sql, downloadReads, query.id, query.user);
     ctx.status = 204;
   });
 }

@@ -2,7 +2,8 @@
 // download managers rely on (Range, If-Range, ETag, If-None-Match, Last-Modified).
 import type Router from '@koa/router';
 import type { Sql } from '../../db/connect.js';
-import { findRecord, recordBytes, type DownloadReads } from '../../domain/records.js';
+import { recordBytes, type DownloadReads } from '../../domain/download-pieces.js';
+import { findRecord } from '../../domain/records.js';
 import { decideRange, ifRangeHolds, notModified } from '../byte-ranges.js';
 import { HttpProblem } from '../errors.js';
 import { onDemandStream } from '../on-demand-stream.js';
