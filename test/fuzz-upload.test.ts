@@ -5,7 +5,7 @@ import type { ReservedSql } from 'postgres';
 import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
-import { mutatedWav, mutatedWavs, type MutatedWav } from './fixtures/wav-mutations.js';
+import { mutatedWav, mutatedWavs, restrictSeeds, type MutatedWav } from './fixtures/wav-mutations.js';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { createUser, download, uploadForm, uploadOk, type CreatedUser } from './support/api-client.js';
 import { startTestService, type TestService } from './support/test-service.js';
@@ -24,6 +24,9 @@ const FUZZ_COUNT = wholeNumberSetting('FUZZ_COUNT', 300);
 const FUZZ_SEED = wholeNumberSetting('FUZZ_SEED', 0x5eed_f022);
 // Replays one mutation of the run: the number that starts its name.
 const FUZZ_ONLY = process.env.FUZZ_ONLY ? wholeNumberSetting('FUZZ_ONLY', 0) : undefined;
+// Only the seed files whose names match this regular expression, e.g. "ima-adpcm" to fuzz one decoder.
+const FUZZ_SEEDS = process.env.FUZZ_SEEDS || undefined;
+if (FUZZ_SEEDS) restrictSeeds(new RegExp(FUZZ_SEEDS));
 // A few at a time, as real clients send them, yet fewer than threads + queue of the test service (2 + 8), so that
 // load shedding (a legitimate 503) cannot happen and any 5xx is a fault. Each lane uploads as a user of its own, so
 // that the per-user cap on conversions in flight (429) does not turn the fuzzing into a test of that cap.
@@ -58,7 +61,7 @@ interface Context {
   inFlight: Set<string>;
 }
 
-const runName = `FUZZ_SEED=${FUZZ_SEED} ${FUZZ_ONLY === undefined ? `FUZZ_COUNT=${FUZZ_COUNT}` : `FUZZ_ONLY=${FUZZ_ONLY}`}`;
+const runName = `FUZZ_SEED=${FUZZ_SEED}${FUZZ_SEEDS ? ` FUZZ_SEEDS=${FUZZ_SEEDS}` : ''} ${FUZZ_ONLY === undefined ? `FUZZ_COUNT=${FUZZ_COUNT}` : `FUZZ_ONLY=${FUZZ_ONLY}`}`;
 const fuzz = suite<Context>(`fuzzed uploads (${runName})`, {} as Context);
 
 let onRejection: ((reason: unknown) => void) | undefined;
@@ -146,7 +149,7 @@ function increment<K>(counts: Map<K, number>, key: K): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
-const reproduction = (wav: MutatedWav) => `FUZZ_SEED=${FUZZ_SEED} FUZZ_ONLY=${wav.name.split(' ', 1)[0]} scripts/fuzz.sh`;
+const reproduction = (wav: MutatedWav) => `FUZZ_SEED=${FUZZ_SEED}${FUZZ_SEEDS ? ` FUZZ_SEEDS=${FUZZ_SEEDS}` : ''} FUZZ_ONLY=${wav.name.split(' ', 1)[0]} scripts/fuzz.sh`;
 
 async function send(service: TestService, user: CreatedUser, wav: MutatedWav): Promise<Verdict> {
   let response: Response;

@@ -1,6 +1,6 @@
 // The WAV files sox and ffmpeg wrote (fixtures/) uploaded through the real service: each is accepted, the answer
-// describes the input as fixtures/fixtures.json does, and the MP3 it links to has the file's length and tones. The
-// answer has no field for a file cut short: its duration is that of the frames present, which is what is checked.
+// describes the input as fixtures/fixtures.json does (a file cut short as truncated, with the duration its header
+// declares), and the MP3 it links to has the length of the frames present and the file's tones.
 import { readFile } from 'node:fs/promises';
 import * as assert from 'uvu/assert';
 import { createUser, download, upload, type CreatedUser, type RecordView } from './support/api-client.js';
@@ -14,7 +14,7 @@ interface Context {
   service: TestService;
   user: CreatedUser;
 }
-type RecordWithContainer = RecordView & { input: RecordView['input'] & { container: string } };
+type RecordWithContainer = RecordView & { input: RecordView['input'] & { container: string; truncated: boolean; declaredDurationSeconds: number } };
 
 const uploads = suite<Context>('POST /record with files other tools wrote', {} as Context);
 uploads.before(async (context) => {
@@ -29,12 +29,15 @@ for (const fixture of loadRealFixtures()) {
     const response = await upload(service.url, await readFile(fixture.path), { user: user.id, token: user.token, fileName: fixture.file });
     assert.is(response.status, 201, await response.clone().text());
     const record = (await response.json()) as RecordWithContainer;
-    const { container, encoding, bitsPerSample, sampleRate, channels, durationSeconds } = record.input;
+    const { container, encoding, bitsPerSample, sampleRate, channels, durationSeconds, truncated, declaredDurationSeconds } = record.input;
     assert.equal(
       { container, encoding, bitsPerSample, sampleRate, channels },
       { container: fixture.container, encoding: fixture.encoding, bitsPerSample: fixture.bitsPerSample, sampleRate: fixture.sampleRate, channels: fixture.channels },
     );
     assert.ok(Math.abs(durationSeconds - fixture.frames / fixture.sampleRate) < 1e-9, `duration ${durationSeconds} s for ${fixture.frames} frames at ${fixture.sampleRate} Hz`);
+    assert.is(truncated, fixture.truncated);
+    const declared = (fixture.declaredFrames ?? fixture.frames) / fixture.sampleRate;
+    assert.ok(Math.abs(declaredDurationSeconds - declared) < 1e-9, `declared ${declaredDurationSeconds} s, expected ${declared} s`);
     assert.is(record.output.sampleRate, expected.sampleRate);
     assert.is(record.output.channels, expected.channels);
 

@@ -36,7 +36,7 @@ const problemOf = async (response: Response) => (await response.json()) as { typ
 
 options('when bitrate, vbr and mono are given, then the MP3 has them and the answer describes input and output', async ({ wasm, user }) => {
   const cbr = await uploadOk(wasm.url, wav({ bitsPerSample: 24, sampleRate: 48000 }), { user: user.id, token: user.token, fields: { bitrate: '192' } });
-  assert.equal(cbr.input, { container: 'RIFF', encoding: 'pcm', bitsPerSample: 24, sampleRate: 48000, channels: 2, durationSeconds: 0.5 });
+  assert.equal(cbr.input, { container: 'RIFF', encoding: 'pcm', bitsPerSample: 24, sampleRate: 48000, channels: 2, durationSeconds: 0.5, truncated: false, declaredDurationSeconds: 0.5 });
   assert.is(cbr.output.bitrateKbps, 192);
   assert.is(cbr.output.vbrQuality, null);
   assert.is(cbr.output.sampleRate, 48000);
@@ -86,8 +86,8 @@ options('when the server runs lamejs and VBR or an unsupported rate is asked, th
   assert.is(fine.output.bitrateKbps, 128);
 });
 
-options('when the WAV holds MP3 or ADPCM, then 415 with the format tag named', async ({ wasm, user }) => {
-  for (const [tag, name] of [[0x55, 'MPEG Layer 3'], [0x11, 'IMA ADPCM']] as const) {
+options('when the WAV holds MP3 or a codec not decoded (G.726, Yamaha ADPCM), then 415 with the format tag named', async ({ wasm, user }) => {
+  for (const [tag, name] of [[0x55, 'MPEG Layer 3'], [0x64, 'ITU G.726 ADPCM'], [0x20, 'Yamaha ADPCM']] as const) {
     const file = wav().slice();
     new DataView(file.buffer).setUint16(20, tag, true);
     const response = await upload(wasm.url, file, { user: user.id, token: user.token });

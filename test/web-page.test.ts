@@ -218,6 +218,25 @@ webPage('when a file that is not a WAV is uploaded, then the service’s reason 
   assert.equal(await page.locator('.record-title').allTextContents(), ['interview.mp3'], 'nothing was added');
 });
 
+webPage('when a WAV cut short is uploaded, then its row and its record say how much was declared and how much converted', async ({ tab: { page }, service, user }) => {
+  const whole = encodeWav({ sampleRate: 8000, channels: 1 }, musicLike(3, 8000, 1));
+  const cut = Buffer.from(whole.subarray(0, 44 + 2 * 8000)); // 1 s of the 3 its header declares
+  await page.getByLabel('Choose WAV files').setInputFiles({ name: 'cut.wav', mimeType: 'audio/wav', buffer: cut });
+  const row = uploadItem(page, 'cut.wav');
+  await row.getByText('done, cut short', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const notice = 'The file was cut short: its header declares 3 s, and the 1 s it holds were converted.';
+  assert.is(await row.locator('.upload-warning').textContent(), notice);
+  await recordItem(page, 'cut.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.ok(await recordItem(page, 'cut.mp3').locator('.record-warning').isVisible());
+  assert.is(await recordItem(page, 'cut.mp3').locator('.record-warning').textContent(), notice);
+  assert.not.ok(await recordItem(page, 'interview.mp3').locator('.record-warning').isVisible(), 'a whole file has no warning');
+  // Leave the list as the later tests expect it.
+  const record = (await listRecords(service, user)).find((r) => r.fileName === 'cut.mp3')!;
+  assert.is((await fetch(`${service.url}/record?id=${record.id}&user=${user.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${user.token}` } })).status, 204);
+  await page.reload();
+  await recordItem(page, 'interview.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+});
+
 webPage('when the user is forgotten and comes back with id and token, then the records are there again', async ({ tab: { page }, user }) => {
   await page.getByRole('button', { name: 'Forget me' }).click();
   assert.is(await storedUser(page), null);

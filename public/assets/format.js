@@ -34,3 +34,10 @@ export function formatOutput(output) {
 export function formatDate(iso) {
   return new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
+
+/** For a recording cut short, what the page says about it; null otherwise. */
+export function truncationNotice(input) {
+  if (!input.truncated) return null;
+  return `The file was cut short: its header declares ${formatDuration(input.declaredDurationSeconds)}, ` +
+    `and the ${formatDuration(input.durationSeconds)} it holds were converted.`;
+}

@@ -2,7 +2,7 @@
 // download link and a delete button.
 import { deleteRecord, listRecords } from './api.js';
 import { describeError, showError } from './error-text.js';
-import { formatBytes, formatDate, formatDuration, formatOutput } from './format.js';
+import { formatBytes, formatDate, formatDuration, formatOutput, truncationNotice } from './format.js';
 
 const PAGE_SIZE = 10;
 
@@ -21,6 +21,10 @@ export function setUpLibrary({ section, heading, list, status, moreButton, templ
       formatOutput(record.output),
       formatDate(record.createdAt),
     ].join(' · ');
+    const notice = truncationNotice(record.input);
+    const warning = item.querySelector('.record-warning');
+    warning.hidden = notice === null;
+    warning.textContent = notice ?? '';
     const audio = item.querySelector('audio');
     // inline: the service then sends it for playing rather than as an attachment; it answers Range requests,
     // so the player can seek without downloading the whole file.

@@ -2,6 +2,7 @@
 // progress, then its conversion, then the outcome or the error in words.
 import { uploadRecord } from './api.js';
 import { describeError, showError } from './error-text.js';
+import { truncationNotice } from './format.js';
 
 /**
  * @param {object} parts
@@ -53,8 +54,9 @@ export function setUpUploads({ form, fileInput, dropZone, list, template, announ
         onProgress: (fraction) => row.setUploaded(fraction),
         onSent: () => row.setConverting(),
       });
-      row.setDone();
-      announcer.textContent = `${file.name}: done.`;
+      const notice = truncationNotice(record.input);
+      row.setDone(notice);
+      announcer.textContent = `${file.name}: done.${notice ? ` ${notice}` : ''}`;
       onConverted(record);
     } catch (error) {
       row.setFailed(error);
@@ -86,9 +88,12 @@ export function setUpUploads({ form, fileInput, dropZone, list, template, announ
         progress.removeAttribute('value');
         row.setState('converting…');
       },
-      setDone() {
+      setDone(notice) {
         progress.value = 100;
-        row.setState('done', 'done');
+        row.setState(notice ? 'done, cut short' : 'done', notice ? 'warning' : 'done');
+        const warning = item.querySelector('.upload-warning');
+        warning.hidden = !notice;
+        warning.textContent = notice ?? '';
       },
       setFailed(error) {
         progress.hidden = true;

@@ -12,6 +12,7 @@ import { createLameJsEncoder } from './lamejs-encoder.js';
 import { Mp3StreamStats, mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
 import { createPcmDecoder } from './pcm-decoder.js';
+import { sampleChunks } from './sample-chunks.js';
 import { createWasmLameEncoder } from './wasm-lame-encoder.js';
 import { readWavHeader, type SampleEncoding, type WavFormat } from './wav-header.js';
 
@@ -39,6 +40,8 @@ export interface ConversionSummary {
     frames: number;
     durationSeconds: number;
     truncated: boolean;
+    /** What the header promised: longer than durationSeconds when the file was cut short. */
+    declaredDurationSeconds: number;
   };
   output: {
     encoder: EncoderName;
@@ -58,10 +61,6 @@ export interface ConversionSummary {
 }
 
 export type Mp3Sink = (bytes: Uint8Array) => void | Promise<void>;
-
-// About a megabyte of WAV per read, in whole MP3 frames (1152 samples) so the encoder never holds a remainder.
-const TARGET_READ_BYTES = 1 << 20;
-const MP3_FRAME_SAMPLES = 1152;
 
 /**
  * Below these bitrates lamejs, which leaves LAME's output rate unset, lowers the sample rate on its own (measured:
@@ -130,11 +129,9 @@ export async function convertWavFile(
     }
     const settings = encoderSettings(format, options);
     const encoder = await createEncoder(options.encoder, settings, wasm);
-    const decoder = createPcmDecoder(format, settings.channels);
-
-    const framesPerRead = Math.max(1, Math.floor(TARGET_READ_BYTES / format.frameBytes / MP3_FRAME_SAMPLES)) * MP3_FRAME_SAMPLES;
-    const raw = new Uint8Array(framesPerRead * format.frameBytes);
-    const planes = Array.from({ length: settings.channels }, () => new Float32Array(framesPerRead));
+    const samples = sampleChunks(file, format);
+    const decoder = createPcmDecoder(samples.layout, settings.channels);
+    const planes = Array.from({ length: settings.channels }, () => new Float32Array(samples.maxFrames));
     let mp3Bytes = 0;
     const emit = async (bytes: Uint8Array) => {
       mp3Bytes += bytes.length;
@@ -164,15 +161,9 @@ export async function convertWavFile(
     const infoOffset = mp3Bytes;
     await emit(buildInfoFrame(infoSpec));
 
-    for (let done = 0; done < format.frames; ) {
-      const frames = Math.min(framesPerRead, format.frames - done);
-      const want = frames * format.frameBytes;
-      const { bytesRead } = await file.read(raw, 0, want, format.dataOffset + done * format.frameBytes);
-      const got = Math.floor(bytesRead / format.frameBytes);
-      if (got === 0) break;
-      decoder.decode(raw, got, planes);
-      await emitAudio(encoder.encode(planes, got));
-      done += got;
+    for await (const { bytes, frames } of samples.read()) {
+      decoder.decode(bytes, frames, planes);
+      await emitAudio(encoder.encode(planes, frames));
     }
     await emitAudio(encoder.finish());
     audio.finish();
@@ -191,6 +182,7 @@ export async function convertWavFile(
         frames: format.frames,
         durationSeconds: format.frames / format.sampleRate,
         truncated: format.truncated,
+        declaredDurationSeconds: format.declaredFrames / format.sampleRate,
       },
       output: {
         encoder: options.encoder,

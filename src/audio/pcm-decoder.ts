@@ -36,6 +36,10 @@ const clampFloat = (x: number) => (x >= -1 && x <= 1 ? x : x > 1 ? 1 : x < -1 ? 
 function sampleReader(format: WavFormat): SampleReader {
   const le = format.littleEndian;
   switch (format.encoding) {
+    case 'ima-adpcm':
+    case 'ms-adpcm':
+    case 'gsm610':
+      throw new Error(`${format.encoding} is read as the 16-bit PCM its blocks decode to (sample-chunks.ts)`);
     case 'alaw': return (v, o) => ALAW[v.getUint8(o)]!;
     case 'mulaw': return (v, o) => MULAW[v.getUint8(o)]!;
     case 'float':

@@ -10,6 +10,8 @@ export interface RecordRow {
   inputSampleRate: number;
   inputChannels: number;
   durationSeconds: number;
+  /** What the WAV header declared; more than durationSeconds when the file was cut short. */
+  declaredDurationSeconds: number;
   sampleRate: number;
   channels: number;
   bitrateKbps: number | null;
@@ -27,6 +29,7 @@ const RECORD_COLUMNS = (sql: Sql) => sql`
   id, user_id as "userId", original_name as "originalName", input_container as "inputContainer",
   input_encoding as "inputEncoding", input_bits_per_sample as "inputBitsPerSample",
   input_sample_rate as "inputSampleRate", input_channels as "inputChannels", duration_seconds as "durationSeconds",
+  coalesce(declared_duration_seconds, duration_seconds) as "declaredDurationSeconds",
   sample_rate as "sampleRate", channels, bitrate_kbps as "bitrateKbps", vbr_quality as "vbrQuality", encoder,
   byte_size::float8 as "byteSize", audio_sha256 as "audioSha256", chunk_bytes as "chunkBytes", created_at as "createdAt"`;
 
@@ -46,12 +49,12 @@ export async function insertRecord(sql: Sql, record: NewRecord): Promise<RecordR
   const [row] = await sql<RecordRow[]>`
     insert into records (
       id, user_id, original_name, input_container, input_encoding, input_bits_per_sample, input_sample_rate,
-      input_channels, duration_seconds, sample_rate, channels, bitrate_kbps, vbr_quality, encoder, byte_size,
+      input_channels, duration_seconds, declared_duration_seconds, sample_rate, channels, bitrate_kbps, vbr_quality, encoder, byte_size,
       audio_sha256, chunk_bytes
     ) values (
       ${record.id}, ${record.userId}, ${record.originalName}, ${record.inputContainer}, ${record.inputEncoding},
       ${record.inputBitsPerSample}, ${record.inputSampleRate}, ${record.inputChannels}, ${record.durationSeconds},
-      ${record.sampleRate}, ${record.channels}, ${record.bitrateKbps}, ${record.vbrQuality}, ${record.encoder},
+      ${record.declaredDurationSeconds}, ${record.sampleRate}, ${record.channels}, ${record.bitrateKbps}, ${record.vbrQuality}, ${record.encoder},
       ${record.byteSize}, ${record.audioSha256}, ${record.chunkBytes}
     )
     returning ${RECORD_COLUMNS(sql)}`;

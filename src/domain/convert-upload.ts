@@ -89,6 +89,7 @@ export async function convertUpload(
         inputSampleRate: summary.input.sampleRate,
         inputChannels: summary.input.channels,
         durationSeconds: summary.input.durationSeconds,
+        declaredDurationSeconds: summary.input.declaredDurationSeconds,
         sampleRate: summary.output.sampleRate,
         channels: summary.output.channels,
         bitrateKbps: summary.output.bitrateKbps,

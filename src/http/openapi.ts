@@ -62,7 +62,7 @@ const EXAMPLE_RECORD_VIEW = {
   name: 'take.wav',
   fileName: 'take.mp3',
   createdAt: '2026-11-26T12:00:00.000Z',
-  input: { container: 'RIFF', encoding: 'pcm', bitsPerSample: 16, sampleRate: 44100, channels: 2, durationSeconds: 12.5 },
+  input: { container: 'RIFF', encoding: 'pcm', bitsPerSample: 16, sampleRate: 44100, channels: 2, durationSeconds: 12.5, truncated: false, declaredDurationSeconds: 12.5 },
   output: { encoder: 'wasm', sampleRate: 44100, channels: 2, bitrateKbps: 128, vbrQuality: null, bytes: 201234 },
 };
 
@@ -177,7 +177,7 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
             '401': UNAUTHORIZED,
             '413': problem('Upload too large', 'payload-too-large', 413, `the file exceeds the limit of ${options.maxUploadBytes} bytes`),
             '415': {
-              ...problem('Unsupported audio format', 'unsupported-audio', 415, 'format tag 0x0055 (MPEG Layer 3 (MP3)) is not supported; supported: PCM, IEEE float, A-law, µ-law'),
+              ...problem('Unsupported audio format', 'unsupported-audio', 415, 'format tag 0x0055 (MPEG Layer 3 (MP3)) is not supported; supported: PCM, IEEE float, A-law, µ-law, IMA ADPCM, Microsoft ADPCM, GSM 6.10'),
               description: 'Not multipart/form-data, or audio that is not a WAV we convert (the detail names the header property)',
             },
             '422': { ...INVALID, description: 'Invalid fields or options, the file part before the credentials (credentials-after-file), a WAV whose header contradicts itself, or a recording over the duration limit' },

@@ -27,6 +27,8 @@ export function recordView(origin: string, record: RecordRow) {
       sampleRate: record.inputSampleRate,
       channels: record.inputChannels,
       durationSeconds: record.durationSeconds,
+      truncated: record.declaredDurationSeconds > record.durationSeconds,
+      declaredDurationSeconds: record.declaredDurationSeconds,
     },
     output: {
       encoder: record.encoder,

@@ -99,11 +99,13 @@ export const recordResponse = z.object({
   createdAt: z.string().datetime(),
   input: z.object({
     container: z.enum(['RIFF', 'RIFX', 'RF64']),
-    encoding: z.enum(['pcm', 'float', 'alaw', 'mulaw']),
-    bitsPerSample: z.number().int(),
+    encoding: z.enum(['pcm', 'float', 'alaw', 'mulaw', 'ima-adpcm', 'ms-adpcm', 'gsm610']),
+    bitsPerSample: z.number().int().describe('As the header declares it (the valid bits; 4 for ADPCM)'),
     sampleRate: z.number().int(),
     channels: z.number().int(),
-    durationSeconds: z.number(),
+    durationSeconds: z.number().describe('Audio converted'),
+    truncated: z.boolean().describe('The file holds less audio than its header declares (a recording cut short): only what it holds was converted'),
+    declaredDurationSeconds: z.number().describe('Audio the header declares; more than durationSeconds when truncated'),
   }),
   output: z.object({
     encoder: z.enum(['wasm', 'lamejs']),

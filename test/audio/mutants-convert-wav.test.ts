@@ -135,7 +135,7 @@ convert('when a file is converted, then the summary gives its bytes, audio hash,
     assertSummaryMatches(summary, bytes);
     assert.is(id3Text(bytes, 'TIT2'), 'Take 2 — Ünïcode');
     assert.is(id3Text(bytes, 'TLEN'), '500');
-    assert.equal(summary.input, { container: 'RIFF', encoding: 'pcm', bitsPerSample: 24, sampleRate: 44100, channels: 2, frames: 22050, durationSeconds: 0.5, truncated: false });
+    assert.equal(summary.input, { container: 'RIFF', encoding: 'pcm', bitsPerSample: 24, sampleRate: 44100, channels: 2, frames: 22050, durationSeconds: 0.5, truncated: false, declaredDurationSeconds: 0.5 });
     assert.equal([summary.output.encoder, summary.output.channels, summary.output.bitrateKbps, summary.output.vbrQuality], [encoder, 2, 128, null]);
   }
   const untitled = await run(context, { sampleRate: 8000, channels: 1 }, { encoder: 'wasm', vbrQuality: 3 });

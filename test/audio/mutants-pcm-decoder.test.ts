@@ -4,11 +4,11 @@
 import { suite } from '../support/suite.js';
 import * as assert from 'uvu/assert';
 import { createPcmDecoder } from '../../src/audio/pcm-decoder.js';
-import type { SampleEncoding, WavFormat } from '../../src/audio/wav-header.js';
+import type { WavFormat } from '../../src/audio/wav-header.js';
 
 const decoder = suite('createPcmDecoder');
 
-function format(encoding: SampleEncoding, bytesPerSample: number, channels = 1, littleEndian = true, channelMask = 0): WavFormat {
+function format(encoding: 'pcm' | 'float' | 'alaw' | 'mulaw', bytesPerSample: number, channels = 1, littleEndian = true, channelMask = 0): WavFormat {
   return {
     container: littleEndian ? 'RIFF' : 'RIFX',
     littleEndian,
@@ -22,7 +22,9 @@ function format(encoding: SampleEncoding, bytesPerSample: number, channels = 1, 
     channelMask,
     frameBytes: bytesPerSample * channels,
     dataOffset: 44,
+    dataBytes: 0,
     frames: 0,
+    declaredFrames: 0,
     truncated: false,
   };
 }

@@ -116,9 +116,11 @@ header('when a header declares zeros, then each refusal says exactly which field
 
 header('when a format tag is refused, then its name is given where known and its hex code in capitals', async () => {
   const named: [number, string][] = [
-    [0x0002, 'Microsoft ADPCM'],
-    [0x0016, 'ITU G.723 ADPCM'],
+    [0x0014, 'ITU G.723 ADPCM'],
+    [0x0020, 'Yamaha ADPCM'],
     [0x0040, 'ITU G.721 ADPCM'],
+    [0x0064, 'ITU G.726 ADPCM'],
+    [0x0065, 'ITU G.722 ADPCM'],
     [0x0050, 'MPEG'],
     [0x00ff, 'AAC'],
     [0x0161, 'Windows Media Audio'],
@@ -128,10 +130,10 @@ header('when a format tag is refused, then its name is given where known and its
   for (const [tag, name] of named) {
     const error = await refusal(riff([fmt({ tag }), data(16)]));
     const hex = '0x' + tag.toString(16).padStart(4, '0').toUpperCase();
-    assert.is(error.message, `format tag ${hex} (${name}) is not supported; supported: PCM, IEEE float, A-law, µ-law`);
+    assert.is(error.message, `format tag ${hex} (${name}) is not supported; supported: PCM, IEEE float, A-law, µ-law, IMA ADPCM, Microsoft ADPCM, GSM 6.10`);
   }
   const unknown = await refusal(riff([fmt({ tag: 0xabcd }), data(16)]));
-  assert.is(unknown.message, 'format tag 0xABCD is not supported; supported: PCM, IEEE float, A-law, µ-law');
+  assert.is(unknown.message, 'format tag 0xABCD is not supported; supported: PCM, IEEE float, A-law, µ-law, IMA ADPCM, Microsoft ADPCM, GSM 6.10');
 });
 
 header('when a sample size does not suit its encoding, then the refusal names the encoding and lists its sizes', async () => {

@@ -87,9 +87,9 @@ header('when the data chunk is cut short, then the whole frames present are kept
 
 const refusals: [string, Uint8Array, AudioError['kind'], string, RegExp][] = [
   ['not RIFF at all', new TextEncoder().encode('ID3\u0004 definitely an mp3 file'), 'unsupported', 'container', /not a RIFF\/WAVE file/],
-  ['MP3 in WAV', withFmtField(0, 0x55), 'unsupported', 'format tag', /0x0055 \(MPEG Layer 3 \(MP3\)\) is not supported; supported: PCM, IEEE float, A-law, µ-law/],
-  ['IMA ADPCM', withFmtField(0, 0x11), 'unsupported', 'format tag', /0x0011 \(IMA ADPCM\)/],
-  ['GSM 6.10', withFmtField(0, 0x31), 'unsupported', 'format tag', /GSM/],
+  ['MP3 in WAV', withFmtField(0, 0x55), 'unsupported', 'format tag', /0x0055 \(MPEG Layer 3 \(MP3\)\) is not supported; supported: PCM, IEEE float, A-law, µ-law, IMA ADPCM, Microsoft ADPCM, GSM 6.10/],
+  ['G.726 ADPCM', withFmtField(0, 0x64), 'unsupported', 'format tag', /0x0064 \(ITU G.726 ADPCM\)/],
+  ['IMA ADPCM of 16 bits', withFmtField(0, 0x11), 'unsupported', 'bits per sample', /16-bit IMA ADPCM is not supported; supported: 4 bits/],
   ['zero channels', withFmtField(2, 0), 'invalid', 'channels', /0 channels/],
   ['twelve channels', withFmtField(2, 12), 'unsupported', 'channels', /supported: 1 to 8/],
   ['zero sample rate', withFmtField(4, 0, 4), 'invalid', 'sample rate', /0 Hz/],

@@ -23,6 +23,8 @@ export interface RealFixture {
   /** Whole sample frames present in the file (for a file cut short, fewer than its data chunk declares). */
   frames: number;
   truncated: boolean;
+  /** Frames the header declares, when the file holds fewer (truncated); `frames` otherwise. */
+  declaredFrames?: number;
   chunks: string[];
   /** The frequency of the one sine each channel carries, in channel order. */
   toneHz: number[];

@@ -21,6 +21,7 @@ export async function seedLargeRecord(sql: Sql, userId: string, bytes: number): 
       inputSampleRate: 44100,
       inputChannels: 2,
       durationSeconds: bytes / 16_000,
+      declaredDurationSeconds: bytes / 16_000,
       sampleRate: 44100,
       channels: 2,
       bitrateKbps: 128,

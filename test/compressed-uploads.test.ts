@@ -1,0 +1,157 @@
+// Issue 16 through the real service: IMA ADPCM, Microsoft ADPCM and GSM 6.10 WAVs that ffmpeg wrote are uploaded,
+// converted and downloaded, and the MP3 is checked against ffmpeg's own decoding of the same file (its length exactly,
+// its waveform by correlation). A file cut short says so in the answer and in the library; a header whose bits per
+// sample contradict its block align gives the audio the block align describes, never noise.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as assert from 'uvu/assert';
+import { createUser, download, upload, type CreatedUser, type RecordView } from './support/api-client.js';
+import { bestCorrelation } from './support/audio-analysis.js';
+import { ffmpeg, ffmpegDecode, readCodedWav, writeCodedWav } from './support/coded-wav.js';
+import { decodeMp3 } from './support/mp3-decode.js';
+import { suite } from './support/suite.js';
+import { startTestService, type TestService } from './support/test-service.js';
+import { musicLike } from './fixtures/signals.js';
+import { encodeWav } from './fixtures/wav-writer.js';
+
+interface Context {
+  service: TestService;
+  user: CreatedUser;
+  dir: string;
+}
+type Input = RecordView['input'] & { truncated: boolean; declaredDurationSeconds: number };
+
+const uploads = suite<Context>('POST /record with compressed and damaged WAVs', {} as Context);
+uploads.before(async (context) => {
+  context.service = await startTestService();
+  context.user = await createUser(context.service.url, 'compressed');
+  context.dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-compressed-'));
+});
+uploads.after(async ({ service, dir }) => {
+  await service.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Plane `channel` of interleaved 16-bit samples, as floats. */
+function plane(samples: Int16Array, channels: number, channel: number): Float32Array {
+  const out = new Float32Array(samples.length / channels);
+  for (let i = 0; i < out.length; i++) out[i] = samples[i * channels + channel]! / 32768;
+  return out;
+}
+
+async function uploadFile({ service, user }: Context, file: string): Promise<{ record: RecordView & { input: Input }; mp3: Uint8Array }> {
+  const response = await upload(service.url, await readFile(file), { user: user.id, token: user.token, fileName: path.basename(file) });
+  assert.is(response.status, 201, await response.clone().text());
+  const record = (await response.json()) as RecordView & { input: Input };
+  const { response: got, bytes } = await download(record.url);
+  assert.is(got.status, 200);
+  return { record, mp3: bytes };
+}
+
+const CASES = [
+  { codec: 'adpcm_ima_wav', encoding: 'ima-adpcm', rate: 44100, channels: 2, args: [] as string[] },
+  { codec: 'adpcm_ima_wav', encoding: 'ima-adpcm', rate: 22050, channels: 1, args: ['-block_size', '256'] },
+  { codec: 'adpcm_ms', encoding: 'ms-adpcm', rate: 48000, channels: 2, args: [] },
+  { codec: 'adpcm_ms', encoding: 'ms-adpcm', rate: 11025, channels: 1, args: ['-block_size', '512'] },
+  { codec: 'libgsm_ms', encoding: 'gsm610', rate: 8000, channels: 1, args: [] },
+];
+
+for (const c of CASES) {
+  uploads(`when a ${c.channels}-channel ${c.rate} Hz ${c.codec} WAV${c.args.length ? ` (${c.args.join(' ')})` : ''} is uploaded, then its MP3 has ffmpeg's decoded length and waveform`, async (context) => {
+    const source = path.join(context.dir, `${c.codec}-${c.rate}-${c.channels}-source.wav`);
+    const coded = path.join(context.dir, `${c.codec}-${c.rate}-${c.channels}${c.args.join('')}.wav`);
+    // 3.3 s, so that the last block is a partial one.
+    await writeFile(source, encodeWav({ sampleRate: c.rate, channels: c.channels }, musicLike(3.3, c.rate, c.channels)));
+    ffmpeg(['-y', '-i', source, '-c:a', c.codec, ...c.args, coded]);
+    const reference = ffmpegDecode(coded);
+    const referenceFrames = reference.length / c.channels;
+
+    const { record, mp3 } = await uploadFile(context, coded);
+    assert.is(record.input.encoding, c.encoding);
+    assert.is(record.input.channels, c.channels);
+    assert.is(record.input.sampleRate, c.rate);
+    assert.is(record.input.truncated, false);
+    assert.ok(Math.abs(record.input.durationSeconds - referenceFrames / c.rate) < 1e-9, `${record.input.durationSeconds} s for ffmpeg's ${referenceFrames} frames`);
+
+    const decoded = await decodeMp3(mp3);
+    assert.is(decoded.sampleRate, record.output.sampleRate);
+    // MP3 keeps these rates, so its gapless length is the WAV's exactly.
+    assert.is(decoded.samples, referenceFrames, 'decoded samples per channel');
+    for (let channel = 0; channel < c.channels; channel++) {
+      const { correlation, lag } = bestCorrelation(plane(reference, c.channels, channel), decoded.channels[channel]!, 64);
+      // GSM is band-limited speech coding of music: its MP3 at 8 kHz is the rougher copy.
+      assert.ok(correlation > (c.codec === 'libgsm_ms' ? 0.95 : 0.99), `channel ${channel}: correlation ${correlation.toFixed(4)} at lag ${lag}`);
+      assert.is(lag, 0, 'the MP3 is aligned with the source');
+    }
+  });
+}
+
+uploads('when a Microsoft ADPCM file lists more than the standard seven coefficient pairs, then its longer fmt chunk is read whole', async (context) => {
+  const source = path.join(context.dir, 'ms-eight-source.wav');
+  const coded = path.join(context.dir, 'ms-eight-ffmpeg.wav');
+  await writeFile(source, encodeWav({ sampleRate: 16000, channels: 1 }, musicLike(1, 16000, 1)));
+  ffmpeg(['-y', '-i', source, '-c:a', 'adpcm_ms', coded]);
+  const wav = readCodedWav(await readFile(coded));
+  // 250 pairs: the fmt chunk grows to 1,022 bytes. ffmpeg's blocks use the first seven, so the audio is unchanged.
+  const pairs = 250;
+  const extension = new Uint8Array(4 + 4 * pairs);
+  extension.set(wav.fmt.extension.subarray(0, 4 + 4 * 7));
+  new DataView(extension.buffer).setUint16(2, pairs, true);
+  const longer = path.join(context.dir, 'ms-250-pairs.wav');
+  await writeFile(longer, writeCodedWav({ fmt: { ...wav.fmt, extension }, data: wav.data }));
+  const { record, mp3 } = await uploadFile(context, longer);
+  assert.is(record.input.encoding, 'ms-adpcm');
+  assert.is((await decodeMp3(mp3)).samples, ffmpegDecode(coded).length);
+});
+
+uploads('when a WAV is cut short, then the answer and the library say how much was declared and how much converted', async (context) => {
+  const full = encodeWav({ sampleRate: 16000, channels: 1 }, musicLike(4, 16000, 1));
+  // Cut 1.5 s of audio (2 bytes a frame) into the data: its header still declares 4 s.
+  const cut = full.subarray(0, 44 + 2 * 24000);
+  const file = path.join(context.dir, 'cut.wav');
+  await writeFile(file, cut);
+  const { record } = await uploadFile(context, file);
+  assert.equal([record.input.truncated, record.input.durationSeconds, record.input.declaredDurationSeconds], [true, 1.5, 4]);
+
+  const listed = await fetch(`${context.service.url}/records?user=${context.user.id}&limit=50`, { headers: { Authorization: `Bearer ${context.user.token}` } });
+  const page = (await listed.json()) as { records: (RecordView & { input: Input })[] };
+  const same = page.records.find((r) => r.id === record.id);
+  assert.equal([same?.input.truncated, same?.input.durationSeconds, same?.input.declaredDurationSeconds], [true, 1.5, 4]);
+
+  const whole = path.join(context.dir, 'whole.wav');
+  await writeFile(whole, full);
+  const { record: complete } = await uploadFile(context, whole);
+  assert.equal([complete.input.truncated, complete.input.durationSeconds, complete.input.declaredDurationSeconds], [false, 4, 4]);
+});
+
+uploads('when a 16-bit stereo header says 7 bits per sample, then the 2-byte samples its block align gives are converted, not noise', async (context) => {
+  const rate = 22050;
+  const wav = encodeWav({ sampleRate: rate, channels: 2 }, musicLike(2, rate, 2));
+  const changed = wav.slice();
+  new DataView(changed.buffer).setUint16(34, 7, true); // bits per sample; block align (offset 32) stays 4
+  const file = path.join(context.dir, 'seven-bits.wav');
+  await writeFile(file, changed);
+  const { record, mp3 } = await uploadFile(context, file);
+  assert.equal([record.input.bitsPerSample, record.input.durationSeconds], [7, 2]);
+  const decoded = await decodeMp3(mp3);
+  const source = path.join(context.dir, 'sixteen-bits.wav');
+  await writeFile(source, wav);
+  const original = ffmpegDecode(source);
+  for (let channel = 0; channel < 2; channel++) {
+    const { correlation } = bestCorrelation(plane(original, 2, channel), decoded.channels[channel]!, 64);
+    assert.ok(correlation > 0.99, `channel ${channel}: correlation ${correlation.toFixed(4)}`);
+  }
+});
+
+uploads('when a header\'s block align fits neither its bits per sample nor a wider container, then 422 names the block align', async ({ service, user }) => {
+  const wav = encodeWav({ sampleRate: 8000, channels: 2 }, musicLike(0.5, 8000, 2));
+  new DataView(wav.buffer).setUint16(32, 3, true); // 16-bit stereo takes 4 bytes a frame
+  const response = await upload(service.url, wav, { user: user.id, token: user.token });
+  assert.is(response.status, 422);
+  const problem = (await response.json()) as { property?: string; detail: string };
+  assert.is(problem.property, 'block align');
+  assert.match(problem.detail, 'block align of 3');
+});
+
+uploads.run();
