@@ -185,14 +185,15 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
         `trickling uploads closed ${timings.bodiesClosedMs} ms and stalled downloads ${timings.downloadsClosedMs} ms after that`,
     );
     assert.ok(probes.every((p) => p.status === 200), `health statuses: ${probes.map((p) => p.status).join(' ')}`);
-    // While 2,500 connections arrive at 250 a second, a probe queues behind them in the kernel (libuv accepts one
-    // connection per event-loop turn); once they are open and held, and afterwards, health answers at once.
+    // The 95th percentiles are the claim while connections open and while they are held: on this 2-core machine the
+    // attacker, PostgreSQL and curl share the cores, and single probes under a loaded machine have taken up to 0.74 s
+    // (docs/LIMITS.md has the slowest probes of quiet runs). Afterwards every probe.
     const held = ms('held');
-    assert.ok(held.length >= 20, `${held.length} probes while held`);
-    // The 95th percentile is the claim; single probes on this shared 2-core machine have taken up to 0.74 s.
+    const opening = ms('opening');
+    assert.ok(held.length >= 20 && opening.length >= 20, `${opening.length} probes while opening, ${held.length} while held`);
     assert.ok(held[Math.floor(held.length * 0.95)]! < 100 && held.at(-1)! < 2_000, summary('held'));
+    assert.ok(opening[Math.floor(opening.length * 0.95)]! < 100 && opening.at(-1)! < 2_000, summary('opening'));
     assert.ok(ms('after').every((t) => t < 100), summary('after'));
-    assert.ok(ms('opening').every((t) => t < 2_000), summary('opening'));
     assert.ok(peak.descriptors > SLOW_BODIES + STALLED_DOWNLOADS, `all ${SLOW_BODIES + STALLED_DOWNLOADS} open at once (peak ${peak.descriptors})`);
     assert.ok(peak.descriptors < limit, `${peak.descriptors} descriptors of ${limit}`);
     // The stalled downloads pull about 2 GB through the process while the kernel fills their buffers: the young

@@ -19,7 +19,7 @@ const CACHE_BYTES = 16 * 1024 * 1024;
 
 // Bytes handed to downloads in one event-loop turn. Each is written to its socket at once, so this bounds the turn:
 // a megabyte is about a millisecond of copying, and a thousand turns a second is still a gigabyte a second.
-const BYTES_PER_TURN = 1024 * 1024;
+const BYTES_PER_TURN = 64 * 1024;
 
 /**
  * Reads of every download together: at most a third of the database connections at once (so that hundreds of
