@@ -77,6 +77,12 @@ const ConfigSchema = z.object({
   MAX_HEADER_BYTES: integer(1_024, 1024 * 1024).default(16 * 1024),
   // Longest user name; names are free text shown back to the user.
   MAX_NAME_LENGTH: integer(1, 10_000).default(100),
+  // MP3 bytes one user may keep stored; an upload that would pass it is refused (403 storage-quota-exceeded), from
+  // the WAV header when the bitrate says the size, and always at commit. 1 GiB is ~17 hours at 128 kbps. 0: no limit.
+  MAX_STORAGE_BYTES_PER_USER: integer(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
+  // Users one client address may create per hour (429 with Retry-After beyond), counted in PostgreSQL so that every
+  // replica shares the count. A person needs one; an office behind one NAT address a few. 0: no limit.
+  MAX_SIGNUPS_PER_IP_PER_HOUR: integer(0, 1_000_000).default(20),
   // Connections to PostgreSQL; each running conversion holds one while it streams its MP3 in.
   DATABASE_POOL_MAX: integer(1, 1_000).default(10),
   // Time given to in-flight requests on SIGTERM before the process closes anyway.

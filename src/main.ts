@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxAudioSeconds: config.MAX_AUDIO_SECONDS,
     maxNameLength: config.MAX_NAME_LENGTH,
+    maxStorageBytesPerUser: config.MAX_STORAGE_BYTES_PER_USER,
+    maxSignupsPerHour: config.MAX_SIGNUPS_PER_IP_PER_HOUR,
     publicUrl: config.PUBLIC_URL,
     trustedProxies: config.TRUSTED_PROXIES,
     logRequests: config.LOG_REQUESTS,

@@ -6,20 +6,26 @@ import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav } from './fixtures/wav-writer.js';
 import { createUser, uploadForm, uploadOk, type CreatedUser, type RecordView } from './support/api-client.js';
+import { seedLargeRecord } from './support/seed-record.js';
 import { startTestService, type TestService } from './support/test-service.js';
 
 interface Context {
   service: TestService;
   user: CreatedUser;
   record: RecordView;
+  /** A user whose records fill MAX_STORAGE_BYTES_PER_USER. */
+  full: CreatedUser;
 }
 const errors = suite<Context>('error statuses', {} as Context);
 
 const MAX_UPLOAD_BYTES = 1024 * 1024;
+const MAX_STORAGE_BYTES = 4 * 1024 * 1024;
 errors.before(async (context) => {
-  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES });
+  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxStorageBytesPerUser: MAX_STORAGE_BYTES });
   context.user = await createUser(context.service.url, 'errors');
   context.record = await uploadOk(context.service.url, tinyWav(), { user: context.user.id, token: context.user.token });
+  context.full = await createUser(context.service.url, 'full');
+  await seedLargeRecord(context.service.sql, context.full.id, MAX_STORAGE_BYTES);
 });
 errors.after(async ({ service }) => service.close());
 
@@ -73,6 +79,13 @@ const CASES: Case[] = [
   { name: 'POST /user with a right-to-left override in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'ann\u202egpj.exe' })] },
   { name: 'POST /user with a first strong isolate in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: '\u2068ann' })] },
   { name: 'POST /user with a body over 16 KB', status: 413, type: 'payload-too-large', request: () => ['/user', json({ name: 'x'.repeat(20_000) })] },
+  { name: 'POST /user/token without a token', status: 401, type: 'unauthorized', request: (c) => [`/user/token?id=${c.user.id}`, { method: 'POST' }], headers: { 'www-authenticate': /^Bearer/ } },
+  { name: 'POST /user/token with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/user/token?id=${c.user.id}`, { method: 'POST', headers: bearer(UNKNOWN) }] },
+  { name: 'POST /user/token with a non-UUID id', status: 422, type: 'validation-failed', request: (c) => ['/user/token?id=ann', { method: 'POST', headers: bearer(c.user.token) }] },
+  { name: 'GET /user/token', status: 405, type: 'method-not-allowed', request: () => ['/user/token', {}], headers: { allow: /POST/ } },
+  { name: 'DELETE /user with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${c.user.id}`, { method: 'DELETE', headers: bearer(UNKNOWN) }] },
+  { name: 'DELETE /user of an unknown user', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${UNKNOWN}`, { method: 'DELETE', headers: bearer(c.user.token) }] },
+  { name: 'DELETE /user with a non-UUID id', status: 422, type: 'validation-failed', request: (c) => ['/user?id=ann', { method: 'DELETE', headers: bearer(c.user.token) }] },
   { name: 'PUT /user', status: 405, type: 'method-not-allowed', request: () => ['/user', { method: 'PUT' }], headers: { allow: /POST/ } },
   // POST /record
   { name: 'POST /record as JSON', status: 415, type: 'unsupported-media-type', request: () => ['/record', json({})] },
@@ -129,6 +142,7 @@ const CASES: Case[] = [
   { name: 'POST /record with MP3 in WAV', status: 415, type: 'unsupported-audio', request: (c) => ['/record', { method: 'POST', body: form(c, withHeader(tinyWav(), 20, 0x55)) }] },
   { name: 'POST /record with text instead of audio', status: 415, type: 'unsupported-audio', request: (c) => ['/record', { method: 'POST', body: form(c, new TextEncoder().encode('hello')) }] },
   { name: 'POST /record with 0 channels', status: 422, type: 'invalid-audio', request: (c) => ['/record', { method: 'POST', body: form(c, withHeader(tinyWav(), 22, 0)) }] },
+  { name: 'POST /record by a user at the storage quota', status: 403, type: 'storage-quota-exceeded', request: (c) => ['/record', { method: 'POST', body: form(c, tinyWav(), { user: c.full.id, token: c.full.token }) }] },
   { name: 'PATCH /record', status: 405, type: 'method-not-allowed', request: () => ['/record', { method: 'PATCH' }], headers: { allow: /GET/ } },
   // GET /record
   { name: 'GET /record with non-UUID ids', status: 422, type: 'validation-failed', request: () => ['/record?id=1&user=2', {}] },

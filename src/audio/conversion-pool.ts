@@ -91,7 +91,7 @@ export class ConversionPool {
         { path, options, port: theirs },
         { transferList: [theirs], signal: AbortSignal.any([sinkFailed.signal, timeout]) },
       );
-      if (!outcome.ok) throw new AudioError(outcome.problem.kind, outcome.problem.property, outcome.problem.message);
+      if (!outcome.ok) throw new AudioError(outcome.problem.kind, outcome.problem.property, outcome.problem.message, outcome.problem.bytes);
       // The result and the chunks travel on different channels; wait until every chunk has arrived and is stored.
       while (received < outcome.chunks) await new Promise((r) => setImmediate(r));
       await stored;

@@ -4,7 +4,7 @@
 // size whatever the length of the recording.
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { badOption, tooLong } from './audio-error.js';
+import { badOption, tooLarge, tooLong } from './audio-error.js';
 import { positionalReader } from './file-reader.js';
 import { buildId3v24Tag } from './id3-tag.js';
 import { buildInfoFrame, infoFrameStats, lameCbrBitrateKbps, type InfoFrameSpec } from './lame-tag.js';
@@ -28,6 +28,11 @@ export interface ConversionOptions {
   maxDurationSeconds?: number;
   /** Written into the ID3 tag's title (the uploaded file's name). */
   title?: string;
+  /**
+   * MP3 bytes the caller can still store. A constant bitrate tells the size from the header: a file that surely
+   * needs more is refused before any decoding (VBR sizes are known only at the end, which the caller checks).
+   */
+  maxOutputBytes?: number;
 }
 
 export interface ConversionSummary {
@@ -128,6 +133,19 @@ export async function convertWavFile(
       throw tooLong('duration', `the recording lasts ${Math.round(seconds)} s; this server converts at most ${options.maxDurationSeconds} s`);
     }
     const settings = encoderSettings(format, options);
+    const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
+    const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
+    if (options.maxOutputBytes !== undefined && settings.bitrateKbps !== undefined) {
+      // At least this many whole frames of at least this size: a lower bound, so only a sure overrun is refused.
+      const leastBytes = Math.floor(outputSamples / spf) * Math.floor((spf * settings.bitrateKbps * 125) / settings.outputSampleRate);
+      if (leastBytes > options.maxOutputBytes) {
+        throw tooLarge(
+          'output size',
+          `at ${settings.bitrateKbps} kbps the MP3 of this recording takes at least ${leastBytes} bytes; ${options.maxOutputBytes} may still be stored`,
+          leastBytes,
+        );
+      }
+    }
     const encoder = await createEncoder(options.encoder, settings, wasm);
     const samples = sampleChunks(file, format);
     const decoder = createPcmDecoder(samples.layout, settings.channels);
@@ -168,8 +186,6 @@ export async function convertWavFile(
     await emitAudio(encoder.finish());
     audio.finish();
 
-    const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
-    const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
     const infoFrame = buildInfoFrame(infoSpec, infoFrameStats(audio, spf, outputSamples));
 
     return {

@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 
 export type Sql = postgres.Sql;
+/** Inside `sql.begin`: query functions that may run in a transaction take this. */
+export type TransactionSql = postgres.TransactionSql;
 
 export interface Database {
   sql: Sql;

@@ -7,6 +7,7 @@ import { ConversionPoolBusyError, ConversionTimeoutError, type ConversionPool } 
 import type { ConversionOptions } from '../audio/convert-wav.js';
 import { DomainError, type DomainErrorCode } from './errors.js';
 import { RECORD_CHUNK_BYTES, RecordChunkWriter } from './record-chunk-writer.js';
+import { ensureRoomAtCommit, quotaExceeded, type StorageQuota } from './storage-quota.js';
 import { cleanUploadName } from './upload-name.js';
 
 export interface UploadedWav {
@@ -26,6 +27,7 @@ export interface ConversionOutcomeListener {
 export interface ConvertUploadDeps {
   sql: Sql;
   pool: ConversionPool;
+  storageQuota: StorageQuota;
   events?: ConversionOutcomeListener;
 }
 
@@ -39,6 +41,7 @@ const AUDIO_ERROR_CODES: Record<AudioError['kind'], DomainErrorCode> = {
   invalid: 'invalid-audio',
   option: 'unsupported-option',
   'too-long': 'audio-too-long',
+  'too-large': 'storage-quota-exceeded',
 };
 
 const serviceBusy = () =>
@@ -64,7 +67,7 @@ function domainErrorOf(error: unknown): unknown {
 }
 
 export async function convertUpload(
-  { sql, pool, events }: ConvertUploadDeps,
+  { sql, pool, events, storageQuota }: ConvertUploadDeps,
   userId: string,
   upload: UploadedWav,
   options: Omit<ConversionOptions, 'title'>,
@@ -78,8 +81,9 @@ export async function convertUpload(
   try {
     const summary = await pool.convert(upload.path, { ...options, title: name }, (bytes) => writer.write(bytes));
     await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
-    const record = await writer.commit((tx) =>
-      insertRecord(tx, {
+    const record = await writer.commit(async (tx) => {
+      await ensureRoomAtCommit(tx, userId, writer.bytes, storageQuota);
+      return insertRecord(tx, {
         id: recordId,
         userId,
         originalName: name,
@@ -98,13 +102,17 @@ export async function convertUpload(
         byteSize: writer.bytes,
         audioSha256: Buffer.from(summary.output.audioSha256),
         chunkBytes: RECORD_CHUNK_BYTES,
-      }),
-    );
+      });
+    });
     events?.succeeded({ record, audioSeconds: summary.input.durationSeconds, wallSeconds: wallSeconds() });
     return record;
   } catch (error) {
     await writer.abort();
-    const translated = domainErrorOf(error);
+    // The worker knows the size the MP3 needs; the quota and what was left of it are known here.
+    const translated =
+      error instanceof AudioError && error.kind === 'too-large' && options.maxOutputBytes !== undefined && storageQuota.maxBytesPerUser > 0
+        ? quotaExceeded({ usedBytes: storageQuota.maxBytesPerUser - options.maxOutputBytes, allowedBytes: storageQuota.maxBytesPerUser }, error.bytes)
+        : domainErrorOf(error);
     events?.failed({
       reason: translated instanceof DomainError ? translated.code : 'internal-error',
       message: translated instanceof Error ? translated.message : String(translated),

@@ -10,6 +10,8 @@ export type DomainErrorCode =
   | 'audio-too-long'
   | 'service-busy'
   | 'too-many-conversions'
+  | 'too-many-signups'
+  | 'storage-quota-exceeded'
   | 'conversion-timeout'
   | 'database-unavailable'
   | 'shutting-down';
@@ -25,7 +27,13 @@ export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string,
-    readonly extra: { fields?: FieldProblem[]; property?: string; retryAfterSeconds?: number } = {},
+    readonly extra: {
+      fields?: FieldProblem[];
+      property?: string;
+      retryAfterSeconds?: number;
+      /** Numbers the client can act on, added to the problem body as they are (e.g. usedBytes, allowedBytes). */
+      facts?: Record<string, number>;
+    } = {},
   ) {
     super(message);
   }

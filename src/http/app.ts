@@ -37,6 +37,10 @@ export interface AppDeps {
   maxUploadBytes: number;
   maxAudioSeconds: number;
   maxNameLength: number;
+  /** MP3 bytes one user may store (MAX_STORAGE_BYTES_PER_USER); 0: no limit. */
+  maxStorageBytesPerUser: number;
+  /** Users one client address may create per hour (MAX_SIGNUPS_PER_IP_PER_HOUR); 0: no limit. */
+  maxSignupsPerHour: number;
   /** Base of download links; unset, links use the scheme and host the client used (see request-origin.ts). */
   publicUrl: string | undefined;
   /** Peers whose X-Forwarded-Proto/-Host are believed (proxy-addr syntax). */
@@ -101,7 +105,7 @@ export function buildApp(deps: AppDeps): Koa {
 
   const downloadReads = new DownloadReads(deps.databaseConnections);
   deps.metrics?.observeDownloadReads(downloadReads);
-  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps), downloadReads };
+  const routeDeps = { ...deps, linkOrigin: linkOrigin(deps), downloadReads, storageQuota: { maxBytesPerUser: deps.maxStorageBytesPerUser } };
   const router = new Router();
   healthRoutes(router, routeDeps);
   userRoutes(router, routeDeps);

@@ -28,6 +28,9 @@ const DOMAIN_STATUS: Record<DomainErrorCode, { status: number; title: string }> 
   'audio-too-long': { status: 422, title: 'Recording too long' },
   'service-busy': { status: 503, title: 'Service busy' },
   'too-many-conversions': { status: 429, title: 'Too many conversions in progress' },
+  'too-many-signups': { status: 429, title: 'Too many sign-ups from this address' },
+  // Not 413 (the request is not too large) nor 507 (the server is not out of space): this user may not store more.
+  'storage-quota-exceeded': { status: 403, title: 'Storage quota exceeded' },
   'conversion-timeout': { status: 503, title: 'Conversion took too long' },
   'database-unavailable': { status: 503, title: 'Database unavailable' },
   'shutting-down': { status: 503, title: 'Shutting down' },
@@ -69,6 +72,7 @@ function problemOf(error: unknown): { problem: Problem; headers: Record<string, 
     const problem: Problem = { type: problemType(error.code), title, status, detail: error.message };
     if (error.extra.fields) problem.errors = error.extra.fields;
     if (error.extra.property) problem.property = error.extra.property;
+    if (error.extra.facts) Object.assign(problem, error.extra.facts);
     return { problem, headers };
   }
   if (error instanceof Error && DATABASE_DOWN_CODES.has(String((error as { code?: unknown }).code))) {

@@ -13,6 +13,7 @@ import {
   userProfileResponse,
   userQuery,
   userResponse,
+  newTokenResponse,
 } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -120,10 +121,25 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
           security: [{ bearer: [] }],
           parameters: queryParameters(userQuery, { id: EXAMPLE_USER }),
           responses: {
-            '200': { description: 'The user', content: { 'application/json': { schema: schemaOf(userProfileResponse), example: { id: EXAMPLE_USER, name: 'Ann', createdAt: '2026-11-26T12:00:00.000Z' } } } },
+            '200': {
+              description: 'The user and the storage their records take',
+              content: {
+                'application/json': {
+                  schema: schemaOf(userProfileResponse),
+                  example: { id: EXAMPLE_USER, name: 'Ann', createdAt: '2026-11-26T12:00:00.000Z', storage: { usedBytes: 201234, allowedBytes: 1073741824 } },
+                },
+              },
+            },
             '401': UNAUTHORIZED,
             '422': INVALID,
           },
+        },
+        delete: {
+          summary: 'Delete the user, every record and every MP3 byte (in one transaction); their links answer 404 afterwards',
+          operationId: 'deleteUser',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(userQuery, { id: EXAMPLE_USER }),
+          responses: { '204': { description: 'Deleted' }, '401': UNAUTHORIZED, '422': INVALID },
         },
         post: {
           summary: 'Create a user',
@@ -138,6 +154,23 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
             '413': problem('Body too large', 'payload-too-large', 413, 'the JSON body must be under 16kb'),
             '415': problem('Unsupported media type', 'unsupported-media-type', 415, 'send the body as application/json: {"name": "..."}'),
             '422': problem('The request has invalid values', 'validation-failed', 422, 'name: name must not be empty'),
+            '429': {
+              ...problem('Too many sign-ups from this address', 'too-many-signups', 429, 'this address has created 20 users in the last hour, the most allowed; retry in 1200 s'),
+              headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds until this address may sign up again' } },
+            },
+          },
+        },
+      },
+      '/user/token': {
+        post: {
+          summary: 'Replace the access token: the new one is shown once, the old one stops working at once',
+          operationId: 'rotateToken',
+          security: [{ bearer: [] }],
+          parameters: queryParameters(userQuery, { id: EXAMPLE_USER }),
+          responses: {
+            '200': { description: 'The new token', content: { 'application/json': { schema: schemaOf(newTokenResponse), example: { id: EXAMPLE_USER, token: EXAMPLE_TOKEN } } } },
+            '401': UNAUTHORIZED,
+            '422': INVALID,
           },
         },
       },
@@ -175,6 +208,15 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
             },
             '400': problem('Malformed multipart body', 'malformed-multipart', 400, 'the multipart body could not be read: Unexpected end of form'),
             '401': UNAUTHORIZED,
+            '403': {
+              ...problem(
+                'Storage quota exceeded',
+                'storage-quota-exceeded',
+                403,
+                'this user stores 1073000000 bytes of MP3 of the 1073741824 allowed, and this recording needs 1920000 more; delete recordings (DELETE /record) to make room, or choose a lower bitrate',
+              ),
+              description: 'The user is at MAX_STORAGE_BYTES_PER_USER (refused before the body is read), the header says the MP3 would pass it (before encoding), or it did (at commit). usedBytes, allowedBytes and neededBytes (when known) are in the body.',
+            },
             '413': problem('Upload too large', 'payload-too-large', 413, `the file exceeds the limit of ${options.maxUploadBytes} bytes`),
             '415': {
               ...problem('Unsupported audio format', 'unsupported-audio', 415, 'format tag 0x0055 (MPEG Layer 3 (MP3)) is not supported; supported: PCM, IEEE float, A-law, µ-law, IMA ADPCM, Microsoft ADPCM, GSM 6.10'),

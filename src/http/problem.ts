@@ -10,6 +10,10 @@ export interface Problem {
   errors?: { field: string; message: string }[];
   /** The WAV header property at fault, for audio errors. */
   property?: string;
+  /** For a storage quota: the bytes stored, allowed, and (when known) needed by the refused upload. */
+  usedBytes?: number;
+  allowedBytes?: number;
+  neededBytes?: number;
   /** Quote this when reporting a problem; it is in the service's log too. */
   requestId?: string;
 }

@@ -83,7 +83,17 @@ export const userResponse = z.object({
   createdAt: z.string().datetime(),
 });
 
-export const userProfileResponse = userResponse.omit({ token: true });
+export const userProfileResponse = userResponse.omit({ token: true }).extend({
+  storage: z.object({
+    usedBytes: z.number().int().describe("Bytes of MP3 the user's records hold"),
+    allowedBytes: z.number().int().nullable().describe('MAX_STORAGE_BYTES_PER_USER; null when there is no limit'),
+  }),
+});
+
+export const newTokenResponse = z.object({
+  id: z.string().uuid(),
+  token: z.string().uuid().describe('The new access token, shown only here. The previous one no longer works.'),
+});
 
 export const recordResponse = z.object({
   id: z.string().uuid(),
@@ -129,5 +139,8 @@ export const problemResponse = z.object({
   detail: z.string().describe('What went wrong and what to change'),
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   property: z.string().optional().describe('For audio errors: the WAV header property at fault'),
+  usedBytes: z.number().int().optional().describe('For storage-quota-exceeded: bytes the user stores'),
+  allowedBytes: z.number().int().optional().describe('For storage-quota-exceeded: bytes the user may store'),
+  neededBytes: z.number().int().optional().describe('For storage-quota-exceeded: at least the bytes the refused upload needed, when known'),
   requestId: z.string().describe('Also in the X-Request-Id header and the service log'),
 });

@@ -42,6 +42,10 @@ export interface TestServiceOptions {
   maxAudioSeconds?: number;
   maxConversionsPerUser?: number;
   maxNameLength?: number;
+  /** 0 (no limit) unless given. */
+  maxStorageBytesPerUser?: number;
+  /** 0 (no limit) unless given: the suite creates hundreds of users from 127.0.0.1. */
+  maxSignupsPerHour?: number;
   taskTimeoutMs?: number;
   publicUrl?: string;
   trustedProxies?: string[];
@@ -87,6 +91,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     maxUploadBytes: options.maxUploadBytes ?? 1024 ** 3,
     maxAudioSeconds: options.maxAudioSeconds ?? 3 * 3600,
     maxNameLength: options.maxNameLength ?? 100,
+    maxStorageBytesPerUser: options.maxStorageBytesPerUser ?? 0,
+    maxSignupsPerHour: options.maxSignupsPerHour ?? 0,
     publicUrl: options.publicUrl,
     trustedProxies: options.trustedProxies ?? [],
     logRequests: false,

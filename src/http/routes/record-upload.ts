@@ -7,6 +7,7 @@ import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
 import { convertUpload, ensureConversionCapacity, type ConversionOutcomeListener } from '../../domain/convert-upload.js';
 import { unauthorized, validationFailed } from '../../domain/errors.js';
+import { storageLeft, type StorageQuota } from '../../domain/storage-quota.js';
 import type { UserConversionSlots } from '../../domain/user-conversion-slots.js';
 import { authenticateUser, findUserIdByToken } from '../../domain/users.js';
 import { bearerToken } from '../bearer-token.js';
@@ -28,6 +29,7 @@ export interface RecordUploadDeps {
   linkOrigin: LinkOrigin;
   conversionSlots: UserConversionSlots;
   spoolBudget: SpoolBudget;
+  storageQuota: StorageQuota;
   conversionEvents?: ConversionOutcomeListener;
 }
 
@@ -54,15 +56,19 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
     let releaseSlot: (() => void) | undefined;
     let file: SpooledFile | undefined;
     let reservation: SpoolReservation | undefined;
+    // MP3 bytes this user may still store: a user at the quota is refused before the body is read.
+    let roomBytes = Infinity;
+    const admit = async (userId: string) => {
+      authenticatedUser = userId;
+      releaseSlot = deps.conversionSlots.acquire(userId);
+      roomBytes = await storageLeft(sql, userId, deps.storageQuota);
+    };
     try {
       // What the request head alone decides is refused before any of the body is read, and before a client that
       // asked `Expect: 100-continue` sends it: the media type and declared size, a Bearer token that matches no user,
       // that user at their cap, and no room in the conversion queue.
       refuseUploadFromHeaders(ctx, limits);
-      if (headerToken !== undefined) {
-        authenticatedUser = await findUserIdByToken(sql, headerToken);
-        releaseSlot = deps.conversionSlots.acquire(authenticatedUser);
-      }
+      if (headerToken !== undefined) await admit(await findUserIdByToken(sql, headerToken));
       ensureConversionCapacity(pool);
       // Without a Bearer header the token is a form field, checked as soon as the user id is known: before the file is
       // read, since nothing is stored for someone not yet known, and in any case before any conversion.
@@ -70,8 +76,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
         const parsed = parseInput(uploadFields, withoutBlanks(fields));
         if (authenticatedUser === undefined) {
           await authenticateUser(sql, parsed.user, parsed.token);
-          authenticatedUser = parsed.user;
-          releaseSlot = deps.conversionSlots.acquire(parsed.user);
+          await admit(parsed.user);
         } else if (parsed.user !== authenticatedUser) {
           throw unauthorized();
         }
@@ -88,7 +93,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
       const fields = await authenticate(ctx.request.body as Record<string, string>);
       if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       const record = await convertUpload(
-        { sql, pool, events: deps.conversionEvents },
+        { sql, pool, events: deps.conversionEvents, storageQuota: deps.storageQuota },
         fields.user,
         { path: file.path, originalName: file.originalName },
         {
@@ -97,6 +102,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
           vbrQuality: fields.vbr,
           mono: fields.mono,
           maxDurationSeconds: deps.maxAudioSeconds,
+          maxOutputBytes: Number.isFinite(roomBytes) ? roomBytes : undefined,
         },
       );
       const view = recordView(linkOrigin(ctx), record);
