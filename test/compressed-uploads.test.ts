@@ -105,6 +105,26 @@ uploads('when a Microsoft ADPCM file lists more than the standard seven coeffici
   assert.is((await decodeMp3(mp3)).samples, ffmpegDecode(coded).length);
 });
 
+uploads('when an IMA ADPCM file has a WAVE_FORMAT_EXTENSIBLE header, then it converts like the plain one', async (context) => {
+  const source = path.join(context.dir, 'ima-extensible-source.wav');
+  const coded = path.join(context.dir, 'ima-plain.wav');
+  await writeFile(source, encodeWav({ sampleRate: 22050, channels: 2 }, musicLike(1, 22050, 2)));
+  ffmpeg(['-y', '-i', source, '-c:a', 'adpcm_ima_wav', coded]);
+  const wav = readCodedWav(await readFile(coded));
+  // cbSize 22: valid bits, channel mask, then the sub-format GUID, which starts with the format tag.
+  const extension = new Uint8Array(22);
+  const view = new DataView(extension.buffer);
+  view.setUint16(0, 4, true);
+  view.setUint32(2, 0x3, true);
+  view.setUint32(6, 0x0011, true);
+  extension.set([0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71], 10);
+  const extensible = path.join(context.dir, 'ima-extensible.wav');
+  await writeFile(extensible, writeCodedWav({ fmt: { ...wav.fmt, formatTag: 0xfffe, extension }, data: wav.data }));
+  const { record, mp3 } = await uploadFile(context, extensible);
+  assert.is(record.input.encoding, 'ima-adpcm');
+  assert.is((await decodeMp3(mp3)).samples, ffmpegDecode(coded).length / 2);
+});
+
 uploads('when a WAV is cut short, then the answer and the library say how much was declared and how much converted', async (context) => {
   const full = encodeWav({ sampleRate: 16000, channels: 1 }, musicLike(4, 16000, 1));
   // Cut 1.5 s of audio (2 bytes a frame) into the data: its header still declares 4 s.

@@ -184,7 +184,8 @@ function validate(fmt: RawFmt): FormatFields {
     );
   }
   if (encoding === 'ima-adpcm' || encoding === 'ms-adpcm' || encoding === 'gsm610') {
-    const blocks = blockLayout(fmt);
+    // In a WAVE_FORMAT_EXTENSIBLE header the extension holds valid bits, mask and GUID, not the codec's parameters.
+    const blocks = blockLayout(fmt.extensible ? { ...fmt, extension: new Uint8Array(0) } : fmt);
     // Blocks decode to 16-bit PCM, which is what the sample decoder then reads.
     return {
       formatTag: fmt.formatTag,
