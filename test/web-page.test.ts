@@ -18,6 +18,8 @@ const STEP_TIMEOUT_MS = 15_000;
 // tens of milliseconds, far outside the 1 ms the test allows.
 const TAKE = { name: 'take.wav', sampleRate: 44100, samples: 103_447 };
 const INTERVIEW = { name: 'interview.wav', sampleRate: 48000, samples: 150_001 };
+// Small enough that one long recording passes it, large enough for the suite's short ones.
+const STORAGE_LIMIT_BYTES = 1_000_000;
 
 interface Context {
   service: TestService;
@@ -30,7 +32,7 @@ const webPage = suite<Context>('web page', {} as Context);
 
 webPage.before(async (context) => {
   try {
-    context.service = await startTestService();
+    context.service = await startTestService({ maxStorageBytesPerUser: STORAGE_LIMIT_BYTES });
     context.browser = await launchChromium();
     context.tab = await openPage(context.browser, context.service.url);
   } catch (error) {
@@ -60,6 +62,19 @@ async function listRecords(service: TestService, user: Context['user']) {
   const response = await fetch(`${service.url}/records?user=${user.id}`, { headers: { Authorization: `Bearer ${user.token}` } });
   return ((await response.json()) as { records: Array<{ id: string; url: string; fileName: string; output: { channels: number; vbrQuality: number | null } }> }).records;
 }
+
+async function storedBytes(service: TestService, user: Context['user']): Promise<number> {
+  const response = await fetch(`${service.url}/user?id=${user.id}`, { headers: { Authorization: `Bearer ${user.token}` } });
+  return ((await response.json()) as { storage: { usedBytes: number } }).storage.usedBytes;
+}
+
+/** The storage line for a user storing bytes (between 1 kB and 1 MB) of the suite's limit, as an en-GB page says it. */
+function storageLine(bytes: number): string {
+  assert.ok(bytes >= 1000 && bytes < STORAGE_LIMIT_BYTES, `${bytes} bytes are shown in kB`);
+  return `Storage: ${new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 }).format(bytes / 1000)} kB of 1 MB`;
+}
+
+const apiStatus = async (url: string, token: string, method = 'GET') => (await fetch(url, { method, headers: { Authorization: `Bearer ${token}` } })).status;
 
 // This suite compiles without lib.dom (so that src/ cannot use browser globals by mistake). Code that runs in the
 // page is therefore either a string expression or a function of an element, whose DOM type goes unchecked.
@@ -114,6 +129,7 @@ webPage('when a visitor creates a user, then the page keeps it across reloads an
   context.user = JSON.parse((await storedUser(page))!) as Context['user'];
   assert.is(context.user.name, 'Ann');
   assert.is(await page.locator('#user-token').textContent(), context.user.token, 'the new token is shown, to be kept');
+  await page.getByText('Storage: 0 bytes of 1 MB', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
 
   await page.reload();
   await page.getByText('Signed in as Ann').waitFor({ timeout: STEP_TIMEOUT_MS });
@@ -237,6 +253,45 @@ webPage('when a WAV cut short is uploaded, then its row and its record say how m
   await recordItem(page, 'interview.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
 });
 
+webPage('when a file is converted and later deleted, then the storage line grows and shrinks by its MP3 bytes', async ({ tab: { page }, service, user }) => {
+  const before = await storedBytes(service, user);
+  await page.getByText(storageLine(before), { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  await page.getByLabel('Choose WAV files').setInputFiles({ name: 'extra.wav', mimeType: 'audio/wav', buffer: Buffer.from(takeWav()) });
+  await uploadItem(page, 'extra.wav').getByText('done', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const after = await storedBytes(service, user);
+  const record = (await listRecords(service, user)).find((r) => r.fileName === 'extra.mp3')!;
+  assert.ok(after > before, `the service counts the new MP3: ${before} → ${after} bytes`);
+  await page.getByText(storageLine(after), { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await recordItem(page, 'extra.mp3').getByRole('button', { name: 'Delete extra.mp3' }).click();
+  await recordItem(page, 'extra.mp3').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+  assert.is((await fetch(record.url)).status, 404);
+  await page.getByText(storageLine(before), { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.equal(await page.locator('.record-title').allTextContents(), ['interview.mp3']);
+});
+
+webPage('when an upload would pass the storage limit, then its row says what is stored, allowed and needed, and nothing is added', async ({ tab: { page }, service, user }) => {
+  // 30 s at 320 kbps: 1.2 MB of MP3, past the 1 MB limit on its own.
+  await page.getByLabel('Constant bitrate').check();
+  await page.getByLabel('Bitrate', { exact: true }).selectOption('320');
+  const long = encodeWav({ sampleRate: 44100, channels: 1 }, [sine(440, 30, 44100)]);
+  await page.getByLabel('Choose WAV files').setInputFiles({ name: 'long.wav', mimeType: 'audio/wav', buffer: Buffer.from(long) });
+  const row = uploadItem(page, 'long.wav');
+  await row.getByText('not converted').waitFor({ timeout: STEP_TIMEOUT_MS });
+
+  const used = await storedBytes(service, user);
+  const shown = (await row.locator('.error').textContent())!;
+  const stored = storageLine(used).replace(/^Storage: (.*) of 1 MB$/, '$1');
+  const expected = `Not enough storage left. Your recordings take ${stored} of the 1 MB you may keep, and this one needs 1.2 MB more. ` +
+    'Delete recordings to make room, or choose a lower bitrate.';
+  assert.is(shown, expected);
+  assert.equal(await page.locator('.record-title').allTextContents(), ['interview.mp3'], 'nothing was added');
+  await page.getByText(storageLine(used), { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.getByLabel('Bitrate', { exact: true }).selectOption('128');
+});
+
 webPage('when the user is forgotten and comes back with id and token, then the records are there again', async ({ tab: { page }, user }) => {
   await page.getByRole('button', { name: 'Forget me' }).click();
   assert.is(await storedUser(page), null);
@@ -260,10 +315,73 @@ webPage('when the user is forgotten and comes back with id and token, then the r
   assert.ok(await page.getByText('Signed in as Ann').isVisible());
 });
 
+webPage('when a new token is made, then the page goes on working with it and the old token gets 401', async (context) => {
+  const { tab: { page }, service } = context;
+  const old = context.user;
+  await page.getByRole('button', { name: 'New token' }).click();
+  await page.getByRole('status').filter({ hasText: 'The old one no longer works.' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const renewed = JSON.parse((await storedUser(page))!) as Context['user'];
+  assert.is(renewed.id, old.id);
+  assert.is.not(renewed.token, old.token);
+  assert.ok(await page.locator('#user-token').isVisible(), 'the new token is shown, to be kept');
+  assert.is(await page.locator('#user-token').textContent(), renewed.token);
+
+  assert.is(await apiStatus(`${service.url}/user?id=${old.id}`, old.token), 401, 'the old token no longer opens the profile');
+  assert.is(await apiStatus(`${service.url}/records?user=${old.id}`, old.token), 401, 'nor the records');
+  assert.is(await apiStatus(`${service.url}/user?id=${old.id}`, renewed.token), 200, 'the new one does');
+
+  // Without a reload: an upload and a deletion carry the new token.
+  await page.getByLabel('Choose WAV files').setInputFiles({ name: 'renewed.wav', mimeType: 'audio/wav', buffer: Buffer.from(takeWav()) });
+  await uploadItem(page, 'renewed.wav').getByText('done', { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await recordItem(page, 'renewed.mp3').getByRole('button', { name: 'Delete renewed.mp3' }).click();
+  await page.getByText('Deleted renewed.mp3.').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.equal((await listRecords(service, renewed)).map((r) => r.fileName), ['interview.mp3']);
+
+  await page.reload();
+  await recordItem(page, 'interview.mp3').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.ok(await page.getByText('Signed in as Ann').isVisible());
+  context.user = renewed;
+});
+
+webPage('when the account is deleted, then after the confirmation the page is back at sign-up and the service knows neither the user nor its records', async ({ tab: { page }, service, user }) => {
+  const [record] = await listRecords(service, user);
+  const questions: string[] = [];
+  page.once('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  // The button is off while the page counts the records and asks; on again once the answer was no.
+  await page.locator('#delete-account:enabled').waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.equal(questions.length, 1, 'the page asked');
+  assert.is(await apiStatus(`${service.url}/user?id=${user.id}`, user.token), 200, 'a dismissed question deletes nothing');
+  assert.ok(await page.getByText('Signed in as Ann').isVisible());
+
+  page.once('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void dialog.accept();
+  });
+  await page.getByRole('button', { name: 'Delete my account' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your user and its 1 recording were deleted from the service.' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.equal(questions.length, 2);
+  assert.match(questions[1]!, /^Delete your user and its 1 recording\? This cannot be undone/);
+  assert.ok(await page.getByRole('button', { name: 'Create user' }).isVisible(), 'back at sign-up');
+  assert.not.ok(await page.getByRole('heading', { name: 'Your recordings' }).isVisible());
+  assert.is(await storedUser(page), null);
+  assert.is(await focusedId(page), 'new-name', 'focus goes to the sign-up form, not to the body');
+
+  assert.is(await apiStatus(`${service.url}/user?id=${user.id}`, user.token), 401);
+  assert.is(await apiStatus(`${service.url}/records?user=${user.id}`, user.token), 401);
+  assert.is((await fetch(record!.url)).status, 404, 'the old download link is dead');
+  await page.reload();
+  await page.getByRole('button', { name: 'Create user' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+});
+
 webPage('when the whole path has run, then the page logged no errors other than the refusals it showed', async ({ tab }) => {
   // The browser logs every 4xx answer; those are the refusals the earlier steps asked for. Anything else (a CSP
   // violation, an exception) is a fault.
-  const unexpected = tab.problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|415|422)/.test(p));
+  const unexpected = tab.problems.filter((p) => !/Failed to load resource: the server responded with a status of (401|403|415|422)/.test(p));
   assert.equal(unexpected, []);
 });
 

@@ -1,6 +1,7 @@
 // "Your user": create a user, or come back with an existing id and token; once signed in, the id and token to
-// keep, and "Forget me". The service validates the values; its field messages appear beside the inputs.
-import { createUser, getUser, listRecords } from './api.js';
+// keep, "Forget me", "New token" and "Delete my account". The service validates the values; its field messages
+// appear beside the inputs.
+import { countRecords, createUser, deleteUser, getUser, listRecords, renewToken } from './api.js';
 import { describeError, showError } from './error-text.js';
 import { forgetUser, loadUser, saveUser } from './session.js';
 
@@ -28,26 +29,36 @@ function clearFormError(form) {
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
 }
 
+/** Runs action with button disabled, so a double click does not send the request twice. */
+async function whileDisabled(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** Runs submit with the form's button disabled, so a double click does not create two users. */
 function handleSubmit(form, submit) {
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
-    try {
-      await submit(new FormData(form));
-    } finally {
-      button.disabled = false;
-    }
+    void whileDisabled(form.querySelector('button[type="submit"]'), () => submit(new FormData(form)));
   });
 }
 
-export function setUpAccount({ parts, firstPageSize, onSignedIn, onSignedOut }) {
+/** "its 1 recording", "all 3 recordings". */
+const itsRecordings = (count) => (count === 1 ? 'its 1 recording' : `all ${count} recordings`);
+
+export function setUpAccount({ parts, firstPageSize, onSignedIn, onTokenChanged, onSignedOut }) {
   const { createForm, signInForm, signedOut, signedIn, userName, userId, userToken, credentials, forgetButton } = parts;
+  const { newTokenButton, deleteButton, accountError, accountStatus } = parts;
 
   let current = null; // kept here too: saving fails where storage is disabled, and the page should still work
 
   function showSignedIn(user, { isNew }) {
+    accountStatus.textContent = '';
+    accountError.hidden = true;
     current = user;
     userName.textContent = user.name || `user ${user.id.slice(0, 8)}…`;
     userId.textContent = user.id;
@@ -88,14 +99,59 @@ export function setUpAccount({ parts, firstPageSize, onSignedIn, onSignedOut }) 
     }
   });
 
-  forgetButton.addEventListener('click', () => {
+  /** Back to the forms; message says why, for those who cannot see the page change. */
+  function signOut(message) {
     forgetUser();
     current = null;
+    accountError.hidden = true;
     signedIn.hidden = true;
     signedOut.hidden = false;
     onSignedOut();
+    accountStatus.textContent = message;
     createForm.elements.name.focus();
-  });
+  }
+
+  forgetButton.addEventListener('click', () => signOut(''));
+
+  newTokenButton.addEventListener('click', () =>
+    whileDisabled(newTokenButton, async () => {
+      accountError.hidden = true;
+      accountStatus.textContent = '';
+      const user = current;
+      try {
+        const { token } = await renewToken(user);
+        if (current !== user) return; // "Forget me" meanwhile
+        // The old token is dead from here on: every request the page makes from now must carry the new one.
+        current = { ...user, token };
+        saveUser(current);
+        userToken.textContent = token;
+        credentials.open = true;
+        accountStatus.textContent = 'You have a new token, shown under “Your user id and token”. The old one no longer works. ' +
+          'Keep the new one somewhere safe: the service cannot show it again.';
+        onTokenChanged(current);
+      } catch (error) {
+        showError(accountError, error);
+      }
+    }),
+  );
+
+  deleteButton.addEventListener('click', () =>
+    whileDisabled(deleteButton, async () => {
+      accountError.hidden = true;
+      accountStatus.textContent = '';
+      const user = current;
+      try {
+        // The list on the page may show only the first page; the question must name them all.
+        const count = await countRecords(user);
+        const what = count === 0 ? 'your user' : `your user and ${itsRecordings(count)}`;
+        if (!window.confirm(`Delete ${what}? This cannot be undone: the id, the token and every download link stop working.`)) return;
+        await deleteUser(user);
+        signOut(count === 0 ? 'Your user was deleted from the service.' : `Your user and ${itsRecordings(count)} were deleted from the service.`);
+      } catch (error) {
+        showError(accountError, error);
+      }
+    }),
+  );
 
   const saved = loadUser();
   if (saved) {

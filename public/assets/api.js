@@ -45,14 +45,41 @@ async function request(path, { method = 'GET', token, json } = {}) {
 /** @returns {Promise<{id: string, name: string, token: string}>} */
 export const createUser = (name) => request('/user', { method: 'POST', json: { name } });
 
-/** The user's own profile (id, name, createdAt); proves the id and token belong together. */
+/**
+ * The user's own profile; proves the id and token belong together.
+ * @returns {Promise<{id: string, name: string, createdAt: string, storage: {usedBytes: number, allowedBytes: number | null}}>}
+ */
 export const getUser = (user) => request(`/user?${new URLSearchParams({ id: user.id })}`, { token: user.token });
+
+/**
+ * A new token for the user. The service shows it only in this answer, and the old one stops working at once.
+ * @returns {Promise<{id: string, token: string}>}
+ */
+export const renewToken = (user) => request(`/user/token?${new URLSearchParams({ id: user.id })}`, { method: 'POST', token: user.token });
+
+/** Deletes the user with every record and MP3; their links answer 404 from then on. */
+export const deleteUser = (user) => request(`/user?${new URLSearchParams({ id: user.id })}`, { method: 'DELETE', token: user.token });
 
 /** One page of the user's records, newest first; pass the answer's nextCursor back for the next page. */
 export function listRecords(user, { limit = 20, cursor } = {}) {
   const query = new URLSearchParams({ user: user.id, limit: String(limit) });
   if (cursor) query.set('cursor', cursor);
   return request(`/records?${query}`, { token: user.token });
+}
+
+// The largest page the service serves (MAX_PAGE_SIZE): counting takes the fewest requests.
+const LARGEST_PAGE = 100;
+
+/** How many records the user has, counted a page at a time (the service keeps no count). */
+export async function countRecords(user) {
+  let count = 0;
+  let cursor;
+  do {
+    const page = await listRecords(user, { limit: LARGEST_PAGE, cursor });
+    count += page.records.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return count;
 }
 
 export function deleteRecord(user, recordId) {

@@ -11,6 +11,7 @@ const library = setUpLibrary({
   heading: byId('library-heading'),
   list: byId('records'),
   status: byId('library-status'),
+  storageUse: byId('storage-use'),
   moreButton: byId('more-records'),
   template: byId('record-template'),
 });
@@ -26,11 +27,18 @@ const account = setUpAccount({
     userToken: byId('user-token'),
     credentials: byId('credentials'),
     forgetButton: byId('forget-me'),
+    newTokenButton: byId('new-token'),
+    deleteButton: byId('delete-account'),
+    accountError: byId('account-error'),
+    accountStatus: byId('account-status'),
   },
   firstPageSize: library.pageSize,
   onSignedIn(user, firstPage) {
     convertSection.hidden = false;
     void library.show(user, firstPage);
+  },
+  onTokenChanged(user) {
+    library.useToken(user);
   },
   onSignedOut() {
     convertSection.hidden = true;
@@ -50,5 +58,8 @@ setUpUploads({
   onConverted(record) {
     // An upload started before "Forget me" may finish after it; its record belongs to nobody on this page now.
     if (record.user === account.currentUser()?.id) library.add(record);
+  },
+  onFinished() {
+    library.refreshStorage();
   },
 });

@@ -1,15 +1,32 @@
-// "Your recordings": the user's records, newest first, a page at a time, each with a player, its facts, a
-// download link and a delete button.
-import { deleteRecord, listRecords } from './api.js';
+// "Your recordings": the storage they take, then the user's records, newest first, a page at a time, each with a
+// player, its facts, a download link and a delete button.
+import { deleteRecord, getUser, listRecords } from './api.js';
 import { describeError, showError } from './error-text.js';
 import { formatBytes, formatDate, formatDuration, formatOutput, truncationNotice } from './format.js';
 
 const PAGE_SIZE = 10;
 
-export function setUpLibrary({ section, heading, list, status, moreButton, template }) {
+export function setUpLibrary({ section, heading, list, status, storageUse, moreButton, template }) {
   let user = null;
   let nextCursor = null;
   const shown = new Set();
+  let storageAsked = 0; // answers can overtake each other; only the latest request's is shown
+
+  /** Asks the service what the user's MP3s take (the sum of every record, not only those listed) and says it. */
+  async function refreshStorage() {
+    const asked = ++storageAsked;
+    const asker = user;
+    let text;
+    try {
+      const { usedBytes, allowedBytes } = (await getUser(asker)).storage;
+      text = `Storage: ${formatBytes(usedBytes)} of ${allowedBytes === null ? 'no limit' : formatBytes(allowedBytes)}`;
+    } catch (error) {
+      text = `Storage: unknown (${describeError(error).title})`;
+    }
+    if (asked !== storageAsked || asker !== user) return;
+    storageUse.textContent = text;
+    storageUse.hidden = false;
+  }
 
   function renderRecord(record) {
     const item = template.content.firstElementChild.cloneNode(true);
@@ -55,6 +72,7 @@ export function setUpLibrary({ section, heading, list, status, moreButton, templ
     }
     item.remove();
     shown.delete(record.id);
+    void refreshStorage();
     // The button that had focus is gone; put keyboard users back at the top of the list, and say what happened.
     heading.focus();
     setStatus(`Deleted ${record.fileName}.${shown.size === 0 ? ' No recordings left.' : ''}`);
@@ -97,6 +115,7 @@ export function setUpLibrary({ section, heading, list, status, moreButton, templ
     async show(signedInUser, firstPage) {
       user = signedInUser;
       section.hidden = false;
+      void refreshStorage();
       if (firstPage) {
         append(firstPage);
         setStatus('');
@@ -104,6 +123,14 @@ export function setUpLibrary({ section, heading, list, status, moreButton, templ
         setStatus('Loading your recordings…');
         await loadPage(undefined);
       }
+    },
+    /** The same user with a new token: the requests from now on carry it. */
+    useToken(renewedUser) {
+      if (user?.id === renewedUser.id) user = renewedUser;
+    },
+    /** After an upload, which may have added a record or been refused for lack of room. */
+    refreshStorage() {
+      if (user) void refreshStorage();
     },
     add(record) {
       if (shown.has(record.id)) return;
@@ -116,6 +143,8 @@ export function setUpLibrary({ section, heading, list, status, moreButton, templ
       nextCursor = null;
       shown.clear();
       list.replaceChildren();
+      storageAsked++;
+      storageUse.hidden = true;
       moreButton.hidden = true;
       section.hidden = true;
     },

@@ -9,10 +9,11 @@ import { truncationNotice } from './format.js';
  * @param {HTMLFormElement} parts.form  the options and the file input
  * @param {() => {id: string, token: string} | null} parts.currentUser
  * @param {(record: object) => void} parts.onConverted
+ * @param {() => void} parts.onFinished  after each file, converted or not
  */
 let rowsAdded = 0; // for unique element ids
 
-export function setUpUploads({ form, fileInput, dropZone, list, template, announcer, currentUser, onConverted }) {
+export function setUpUploads({ form, fileInput, dropZone, list, template, announcer, currentUser, onConverted, onFinished }) {
   const queue = [];
   let draining = false;
 
@@ -47,7 +48,10 @@ export function setUpUploads({ form, fileInput, dropZone, list, template, announ
     draining = false;
   }
 
-  async function convert({ file, options, user, row }) {
+  async function convert({ file, options, user: queuedAs, row }) {
+    // The token may have been renewed while the file waited, and the one it was queued with no longer works.
+    const latest = currentUser();
+    const user = latest?.id === queuedAs.id ? latest : queuedAs;
     row.setState('uploading 0 %');
     try {
       const record = await uploadRecord(user, file, options, {
@@ -62,6 +66,7 @@ export function setUpUploads({ form, fileInput, dropZone, list, template, announ
       row.setFailed(error);
       announcer.textContent = `${file.name} was not converted: ${describeError(error).title}.`;
     }
+    onFinished();
   }
 
   function addRow(file) {
