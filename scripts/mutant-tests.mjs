@@ -49,6 +49,7 @@ export const TESTS_BY_SOURCE = {
     'byte-ranges.ts': ['http/mutants-byte-ranges', 'downloads'],
     'client-errors.ts': ['http/mutants-client-errors', 'parser-refusals'],
     'connection-limits.ts': ['http/mutants-connection-limits', 'connection-limits'],
+    'descriptor-limit.ts': ['http/mutants-descriptor-limit'],
     'errors.ts': ['http/mutants-errors', 'errors'],
     'on-demand-stream.ts': ['http/mutants-on-demand-stream', 'downloads'],
     'problem.ts': ['http/mutants-problem', 'errors'],
