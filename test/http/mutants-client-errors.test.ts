@@ -16,7 +16,13 @@ const refusals = suite<Context>('client errors', {} as Context);
 
 refusals.before(async (context) => {
   // requestTimeout 1,400 ms is reported as 1 s: whole seconds, rounded.
-  context.server = http.createServer({ maxHeaderSize: 1024, requestTimeout: 1_400, connectionsCheckingInterval: 100 }, (_req, res) => res.end('ok'));
+  context.server = http.createServer({ maxHeaderSize: 1024, requestTimeout: 1_400, connectionsCheckingInterval: 100 }, (req, res) => {
+    if (req.url !== '/slow') return res.end('ok');
+    // A response under way when the next bytes on the connection turn out not to be HTTP.
+    res.writeHead(200, { 'Content-Length': '10' });
+    res.write('12345');
+    setTimeout(() => res.end('67890'), 300);
+  });
   answerClientErrors(context.server, { maxHeaderBytes: 1024, requestTimeoutMs: 1_400 });
   await new Promise<void>((resolve) => context.server.listen(0, '127.0.0.1', resolve));
   context.url = `http://127.0.0.1:${(context.server.address() as AddressInfo).port}`;
@@ -68,6 +74,18 @@ refusals('when a request is not complete in time, then 408 naming the limit in w
     status: 408,
     detail: 'the request was not complete within 1 s (REQUEST_TIMEOUT_MS)',
   });
+});
+
+refusals('when a response is already under way, then no refusal is written into it: the connection is closed', async ({ url }) => {
+  const connection = await connectFrom(url);
+  connection.socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await connection.waitFor(/12345$/);
+  connection.socket.write('HELLO THERE\r\n\r\n');
+  await connection.closed;
+  connection.socket.destroy();
+  const text = connection.received();
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.not.match(text, /400 Bad Request|problems/);
 });
 
 refusals.run();
