@@ -52,7 +52,12 @@ export function ensureConversionCapacity(pool: ConversionPool): void {
   if (pool.isFull) throw serviceBusy();
 }
 
-function domainErrorOf(error: unknown): unknown {
+/** `quota`: what the user may store and had left when the conversion started, for the facts of a quota refusal. */
+function domainErrorOf(error: unknown, quota?: { allowedBytes: number; leftBytes: number }): unknown {
+  // The worker knows the size the MP3 needs; the quota and what was left of it are known here.
+  if (error instanceof AudioError && error.kind === 'too-large' && quota) {
+    return quotaExceeded({ usedBytes: quota.allowedBytes - quota.leftBytes, allowedBytes: quota.allowedBytes }, error.bytes);
+  }
   if (error instanceof AudioError) {
     return new DomainError(AUDIO_ERROR_CODES[error.kind], error.message, { property: error.property });
   }
@@ -108,11 +113,10 @@ export async function convertUpload(
     return record;
   } catch (error) {
     await writer.abort();
-    // The worker knows the size the MP3 needs; the quota and what was left of it are known here.
-    const translated =
-      error instanceof AudioError && error.kind === 'too-large' && options.maxOutputBytes !== undefined && storageQuota.maxBytesPerUser > 0
-        ? quotaExceeded({ usedBytes: storageQuota.maxBytesPerUser - options.maxOutputBytes, allowedBytes: storageQuota.maxBytesPerUser }, error.bytes)
-        : domainErrorOf(error);
+    const translated = domainErrorOf(
+      error,
+      options.maxOutputBytes === undefined ? undefined : { allowedBytes: storageQuota.maxBytesPerUser, leftBytes: options.maxOutputBytes },
+    );
     events?.failed({
       reason: translated instanceof DomainError ? translated.code : 'internal-error',
       message: translated instanceof Error ? translated.message : String(translated),
