@@ -54,6 +54,7 @@ export const TESTS_BY_SOURCE = {
     'on-demand-stream.ts': ['http/mutants-on-demand-stream', 'downloads'],
     'problem.ts': ['http/mutants-problem', 'errors'],
     'record-view.ts': ['http/mutants-record-view', 'records', 'downloads'],
+    'request-body-flow.ts': ['http/mutants-request-body-flow', 'expect-continue'],
     'request-origin.ts': ['http/mutants-request-origin', 'forwarded-links'],
     'spool-budget.ts': ['http/mutants-spool-budget', 'spool-limits'],
     'transfer-rate-guard.ts': ['http/mutants-transfer-rate-guard', 'slow-transfers'],
