@@ -6,7 +6,6 @@ import type { ConversionPool } from '../audio/conversion-pool.js';
 import type { EncoderName } from '../audio/mp3-encoder.js';
 import type { Sql } from '../db/connect.js';
 import { DownloadReads } from '../domain/download-pieces.js';
-import { EventLoopShare } from '../domain/event-loop-share.js';
 import type { UserConversionSlots } from '../domain/user-conversion-slots.js';
 import type { ConversionOutcomeListener } from '../domain/convert-upload.js';
 import type { Logger } from '../log.js';
@@ -56,13 +55,6 @@ export interface AppDeps {
   conversionEvents?: ConversionOutcomeListener;
 }
 
-// Requests whose handling starts in one event-loop turn; the rest start in the next turns, in order. A burst of 50
-// uploads arriving together otherwise ran all their parsing, refusals and answers in one turn, and a health probe
-// accepted behind them waited for all of it (docs/LIMITS.md). Health probes are not held: they are what an
-// orchestrator uses to tell a busy process from a dead one.
-const REQUESTS_STARTED_PER_TURN = 4;
-const PROBES = new Set(['/healthz', '/readyz']);
-
 // A client's request id is echoed back only when it is short and plain, so it cannot forge log lines.
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -78,7 +70,6 @@ export function routesOf(app: Koa): { method: string; path: string }[] {
 export function buildApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged by problemResponses, once, with their request id
-  const requestTurns = new EventLoopShare(REQUESTS_STARTED_PER_TURN);
 
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -107,10 +98,6 @@ export function buildApp(deps: AppDeps): Koa {
         );
       }
     }
-  });
-  app.use(async (ctx, next) => {
-    if (!PROBES.has(ctx.path)) await requestTurns.take(1);
-    await next();
   });
   app.use(requestBodyFlow);
   app.use(problemResponses(deps.log));
