@@ -138,6 +138,22 @@ function sampleContainerBytes(fmt: RawFmt, encoding: SampleEncoding): number {
   );
 }
 
+/** The fields every format takes from the header as they are, with the bytes a sample occupies as read. */
+function formatFields(fmt: RawFmt, encoding: SampleEncoding, bytesPerSample: number, blocks?: BlockLayout): FormatFields {
+  return {
+    formatTag: fmt.formatTag,
+    extensible: fmt.extensible,
+    encoding,
+    channels: fmt.channels,
+    sampleRate: fmt.sampleRate,
+    bytesPerSample,
+    bitsPerSample: fmt.validBits || fmt.bitsPerSample,
+    channelMask: fmt.channelMask,
+    frameBytes: bytesPerSample * fmt.channels,
+    ...(blocks ? { blocks } : {}),
+  };
+}
+
 function validateSampleFormat(fmt: RawFmt, encoding: Exclude<SampleEncoding, BlockCodec>): FormatFields {
   if (fmt.bitsPerSample === 0) throw invalid('bits per sample', 'the header declares 0 bits per sample');
   const declaredBytes = Math.ceil(fmt.bitsPerSample / 8);
@@ -152,18 +168,7 @@ function validateSampleFormat(fmt: RawFmt, encoding: Exclude<SampleEncoding, Blo
   if (fmt.validBits > fmt.bitsPerSample) {
     throw invalid('bits per sample', `${fmt.validBits} valid bits do not fit in ${fmt.bitsPerSample}-bit samples`);
   }
-  const bytesPerSample = sampleContainerBytes(fmt, encoding);
-  return {
-    formatTag: fmt.formatTag,
-    extensible: fmt.extensible,
-    encoding,
-    channels: fmt.channels,
-    sampleRate: fmt.sampleRate,
-    bytesPerSample,
-    bitsPerSample: fmt.validBits || fmt.bitsPerSample,
-    channelMask: fmt.channelMask,
-    frameBytes: bytesPerSample * fmt.channels,
-  };
+  return formatFields(fmt, encoding, sampleContainerBytes(fmt, encoding));
 }
 
 function validate(fmt: RawFmt): FormatFields {
@@ -187,18 +192,7 @@ function validate(fmt: RawFmt): FormatFields {
     // In a WAVE_FORMAT_EXTENSIBLE header the extension holds valid bits, mask and GUID, not the codec's parameters.
     const blocks = blockLayout(fmt.extensible ? { ...fmt, extension: new Uint8Array(0) } : fmt);
     // Blocks decode to 16-bit PCM, which is what the sample decoder then reads.
-    return {
-      formatTag: fmt.formatTag,
-      extensible: fmt.extensible,
-      encoding,
-      channels: fmt.channels,
-      sampleRate: fmt.sampleRate,
-      bytesPerSample: 2,
-      bitsPerSample: fmt.validBits || fmt.bitsPerSample,
-      channelMask: fmt.channelMask,
-      frameBytes: 2 * fmt.channels,
-      blocks,
-    };
+    return formatFields(fmt, encoding, 2, blocks);
   }
   return validateSampleFormat(fmt, encoding);
 }
