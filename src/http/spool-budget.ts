@@ -41,17 +41,22 @@ export class SpoolBudget {
         'Retry-After': RETRY_AFTER_SECONDS,
       });
     }
-    const disk = await statfs(this.limits.dir);
-    const free = disk.bavail * disk.bsize - this.#unwritten;
-    if (free - bytes < this.limits.minFreeBytes) {
-      throw new HttpProblem(503, 'low-disk-space', 'Not enough disk space', 'the server is short of disk space for uploads; retry later', {
-        'Retry-After': RETRY_AFTER_SECONDS,
-      });
-    }
-    // Checked again after the await: another upload may have reserved meanwhile.
-    if (this.#reserved + bytes > this.limits.maxBytes) return this.reserve(bytes);
+    // Claimed before the await, so uploads are served in the order they asked and one checking the disk meanwhile
+    // counts this one's bytes as unwritten; given back if the disk says no.
     this.#reserved += bytes;
     this.#unwritten += bytes;
+    try {
+      const disk = await statfs(this.limits.dir);
+      if (disk.bavail * disk.bsize - this.#unwritten < this.limits.minFreeBytes) {
+        throw new HttpProblem(503, 'low-disk-space', 'Not enough disk space', 'the server is short of disk space for uploads; retry later', {
+          'Retry-After': RETRY_AFTER_SECONDS,
+        });
+      }
+    } catch (error) {
+      this.#reserved -= bytes;
+      this.#unwritten -= bytes;
+      throw error;
+    }
     let unwritten = bytes;
     let released = false;
     return {

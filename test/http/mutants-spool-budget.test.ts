@@ -57,7 +57,7 @@ budget('when a reservation is given back, then its bytes are free again, once ho
   assert.is(spool.reservedBytes, 70);
 });
 
-budget('when two uploads ask at once for more than fits together, then the one checked second is refused', async () => {
+budget('when two uploads ask at once for more than fits together, then the one that asked second is refused, whichever disk check answers first', async () => {
   const spool = new SpoolBudget({ dir, maxBytes: 100, minFreeBytes: 0 });
   const results = await Promise.allSettled([spool.reserve(60), spool.reserve(60)]);
   assert.equal(results.map((r) => r.status), ['fulfilled', 'rejected']);
