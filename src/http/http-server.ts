@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import { answerClientErrors } from './client-errors.js';
 import { limitConnections, type ConnectionEvents, type ConnectionLimits } from './connection-limits.js';
 import { closeConnectionsLingering, type LingeringCloseEvents, type LingeringCloseLimits } from './lingering-close.js';
+import { admitRequests } from './request-admission.js';
 import { enforceMinimumTransferRate, type TransferRateEvents, type TransferRateLimits } from './transfer-rate-guard.js';
 
 export interface HttpServerOptions {
@@ -18,16 +19,14 @@ export interface HttpServerOptions {
 }
 
 export function createHttpServer(app: Koa, options: HttpServerOptions): http.Server {
-  const handle = app.callback();
-  const server = http.createServer(
-    {
-      maxHeaderSize: options.maxHeaderBytes,
-      requestTimeout: options.requestTimeoutMs,
-      // Node looks for requests past their time every 30 s by default; a shorter timeout gets a closer look.
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, options.requestTimeoutMs / 4)),
-    },
-    handle,
-  );
+  const server = http.createServer({
+    maxHeaderSize: options.maxHeaderBytes,
+    requestTimeout: options.requestTimeoutMs,
+    // Node looks for requests past their time every 30 s by default; a shorter timeout gets a closer look.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, options.requestTimeoutMs / 4)),
+  });
+  const handle = admitRequests(server, app.callback());
+  server.on('request', handle);
   answerClientErrors(server, options);
   // With a listener here, Node no longer sends `100 Continue` by itself: the app sends it when it starts reading the
   // body (request-body-flow.ts), after the checks that the headers alone can decide.

@@ -9,13 +9,16 @@ import { enforceMinimumTransferRate } from '../../src/http/transfer-rate-guard.j
 import { connectFrom, type RawConnection } from '../support/raw-http.js';
 import { suite } from '../support/suite.js';
 
+// One body for every download: Node writes it without copying, so fifty downloads cost one buffer.
+const DOWNLOAD = Buffer.alloc(32 * 1024 * 1024);
+
 interface Guarded {
   url: string;
   server: http.Server;
   dropped: string[];
 }
 
-async function guarded(minBytesPerSecond: number): Promise<Guarded> {
+async function guarded(minBytesPerSecond: number, onDropped?: () => void): Promise<Guarded> {
   const server = http.createServer((req, res) => {
     if (req.url === '/upload') {
       req.on('data', () => {});
@@ -23,11 +26,16 @@ async function guarded(minBytesPerSecond: number): Promise<Guarded> {
     } else if (req.url === '/ignore') {
       // Never reads the body: the request's buffer fills and Node stops reading the socket.
     } else {
-      res.end(Buffer.alloc(32 * 1024 * 1024));
+      res.end(DOWNLOAD);
     }
   });
   const dropped: string[] = [];
-  enforceMinimumTransferRate(server, { minBytesPerSecond, windowMs: 1_000 }, { dropped: (direction) => dropped.push(direction) });
+  enforceMinimumTransferRate(server, { minBytesPerSecond, windowMs: 1_000 }, {
+    dropped: (direction) => {
+      dropped.push(direction);
+      onDropped?.();
+    },
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, dropped };
 }
@@ -94,6 +102,37 @@ guard('when the minimum is 0, then nothing is watched and a trickling upload is 
     assert.is(await trickle(slowUpload, 10, 2_500), false);
     assert.equal(served.dropped, []);
   } finally {
+    await stop(served);
+  }
+}, { timeLimitMs: 20_000 });
+
+guard('when fifty stalled downloads are found slow at once, then they are reset twenty per event-loop turn', async () => {
+  let turn = 0;
+  let counting = true;
+  const count = () => {
+    turn++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const turns: number[] = [];
+  const served = await guarded(1_000, () => turns.push(turn));
+  const stalled: RawConnection[] = [];
+  try {
+    for (let i = 0; i < 50; i++) {
+      const connection = await connectFrom(served.url, `127.0.0.${10 + (i % 10)}`);
+      connection.socket.pause();
+      connection.socket.write('GET /download HTTP/1.1\r\nHost: x\r\n\r\n');
+      stalled.push(connection);
+    }
+    for (let waited = 0; served.dropped.length < 50 && waited < 6_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.is(served.dropped.length, 50);
+    const perTurn = new Map<number, number>();
+    for (const t of turns) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    assert.ok(Math.max(...perTurn.values()) <= 20, `resets per turn: ${[...perTurn.values()].join(' ')}`);
+    assert.ok(perTurn.size >= 3, `resets per turn: ${[...perTurn.values()].join(' ')}`);
+  } finally {
+    counting = false;
+    for (const c of stalled) c.socket.destroy();
     await stop(served);
   }
 }, { timeLimitMs: 20_000 });
