@@ -36,7 +36,7 @@ export class ConversionPool {
   static async start(options: ConversionPoolOptions): Promise<ConversionPool> {
     const workerData: WorkerData = { lameWasm: await compileLameWasm() };
     const piscina = new Piscina<ConversionTask, ConversionOutcome>({
-      filename: new URL('./conversion-worker.js', import.meta.url).href,
+      filename: new URL('./conversion-worker-entry.cjs', import.meta.url).href,
       minThreads: options.threads,
       maxThreads: options.threads,
       maxQueue: options.maxQueue,
