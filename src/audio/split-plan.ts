@@ -1,0 +1,64 @@
+// Where a recording is cut to be encoded in pieces on several threads, and how the pieces' output becomes one stream
+// (the seams: mp3-join.ts). Issue 15; the conversion path does not split yet, bench/split-encode.ts measures it.
+import { findSeam, joinedSegment, type Mp3Piece } from './mp3-join.js';
+
+export interface PieceRange {
+  /** Serial index of the first frame the piece's encoder produces. */
+  firstFrame: number;
+  /** Serial index of the frame from which on it may take over from the piece before it (its boundary). */
+  boundaryFrame: number;
+  /** Input samples (per channel) the piece's encoder is given: [inputStart, inputEnd). */
+  inputStart: number;
+  inputEnd: number;
+}
+
+// Audio before a piece's boundary for LAME's psychoacoustic model, filter bank, resampler and bit reservoir to
+// settle, and after it for the seam to find a frame where the reservoir allows it (issue 15's experiment: 59 to 100
+// of the first 100 overlap frames qualified; the tests here found one within the first two).
+export const PRE_ROLL_SECONDS = 2;
+export const POST_ROLL_SECONDS = 1;
+// Frames near a piece's end are shaped by its encoder's flush: seams stay this many frames short of it.
+const FLUSH_FRAMES = 4;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Cuts `inputSamples` samples at `inputRate`, encoded at `outputRate`, into `pieces` ranges of about equal length.
+ * Each boundary is a frame whose first output sample falls on a whole input sample, so a piece's frames cover the
+ * same samples as a serial encode's frames of the same index (with resampling that is every `grid`-th frame).
+ */
+export function planPieces(inputSamples: number, inputRate: number, outputRate: number, pieces: number): PieceRange[] {
+  const samplesPerFrame = outputRate >= 32_000 ? 1152 : 576;
+  const grid = outputRate / gcd(outputRate, samplesPerFrame * inputRate);
+  const inputPerFrame = (samplesPerFrame * inputRate) / outputRate;
+  const totalFrames = Math.floor(inputSamples / inputPerFrame);
+  const preFrames = Math.ceil((PRE_ROLL_SECONDS * outputRate) / samplesPerFrame / grid) * grid;
+  const postSamples = Math.ceil(POST_ROLL_SECONDS * inputRate);
+  const boundaries = Array.from({ length: pieces }, (_, k) => (k === 0 ? 0 : Math.round((k * totalFrames) / pieces / grid) * grid));
+  return boundaries.map((boundaryFrame, k) => {
+    const firstFrame = Math.max(0, boundaryFrame - preFrames);
+    const next = boundaries[k + 1];
+    return {
+      firstFrame,
+      boundaryFrame,
+      inputStart: firstFrame * inputPerFrame,
+      inputEnd: next === undefined ? inputSamples : Math.min(inputSamples, next * inputPerFrame + postSamples),
+    };
+  });
+}
+
+/**
+ * The joined stream's bytes, a segment per piece, and the seams chosen. Throws if two pieces have no seam in their
+ * overlap (a longer post-roll would be needed).
+ */
+export function joinPieces(encoded: Mp3Piece[], ranges: PieceRange[]): { segments: Uint8Array[]; seams: number[] } {
+  const seams: number[] = [];
+  for (let k = 1; k < encoded.length; k++) {
+    const before = encoded[k - 1]!;
+    const seam = findSeam(before, encoded[k]!, ranges[k]!.boundaryFrame, before.firstFrame + before.frames.length - FLUSH_FRAMES);
+    if (seam === undefined) throw new Error(`no seam between pieces ${k - 1} and ${k} within their overlap`);
+    seams.push(seam);
+  }
+  const segments = encoded.map((piece, k) => joinedSegment(piece, k === 0 ? 0 : seams[k - 1]!, seams[k], encoded[k + 1]));
+  return { segments, seams };
+}
