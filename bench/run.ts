@@ -18,6 +18,7 @@ import { loadBenchmark } from './load.js';
 import { memoryBenchmark } from './memory.js';
 import { writeSection } from './report.js';
 import { responsivenessBenchmark } from './responsiveness.js';
+import { splitEncodeBenchmark } from './split-encode.js';
 import { throughputBenchmark } from './throughput.js';
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   download: downloadBenchmark,
   load: loadBenchmark,
   'early-refusals': earlyRefusalsBenchmark,
+  split: splitEncodeBenchmark,
 };
 
 const options: BenchOptions = { tiny: process.env.BENCH_TINY === '1' };
