@@ -14,7 +14,7 @@ export interface PieceRange {
 
 // Audio before a piece's boundary for LAME's psychoacoustic model, filter bank, resampler and bit reservoir to
 // settle, and after it for the seam to find a frame where the reservoir allows it (issue 15's experiment: 59 to 100
-// of the first 100 overlap frames qualified; the tests here found one within the first two).
+// of the first 100 overlap frames qualified; the tests here found one within the first six).
 export const PRE_ROLL_SECONDS = 2;
 export const POST_ROLL_SECONDS = 1;
 // Frames near a piece's end are shaped by its encoder's flush: seams stay this many frames short of it.

@@ -124,6 +124,7 @@ for (const c of cases) {
     const reference = c.settings.inputSampleRate === rate ? source : resampleForComparison(source, c.settings.inputSampleRate, rate);
     const serialError = errorEnergy(serialPcm.channels, reference, delay, window);
     const joinedError = errorEnergy(joinedPcm.channels, reference, delay, window);
+    console.log(`  # ${c.name}: seams at ${seams.join(', ')}, SNR joined ${joinedError.snrDb.toFixed(3)} dB, serial ${serialError.snrDb.toFixed(3)} dB`);
     assert.ok(Math.abs(joinedError.snrDb - serialError.snrDb) <= 0.05, `SNR joined ${joinedError.snrDb.toFixed(3)} dB, serial ${serialError.snrDb.toFixed(3)} dB`);
 
     const median = [...joinedError.windows].sort((a, b) => a - b)[joinedError.windows.length >> 1]!;
