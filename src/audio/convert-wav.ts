@@ -1,15 +1,15 @@
-// The conversion itself, as a plain function: WAV file in, MP3 bytes out through `sink`, chunk by chunk: an ID3v2.4
-// tag, a placeholder for the Info/LAME tag frame, then the audio. The real Info frame, which needs the whole stream's
-// statistics, is returned at the end for the caller to write over the placeholder. Memory stays bounded by the chunk
-// size whatever the length of the recording.
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+// The conversion itself, as plain functions: WAV file in, MP3 bytes out through `sink`, chunk by chunk: an ID3v2.4
+// tag, a placeholder for the Info/LAME tag frame, then the audio (mp3-output.ts). The real Info frame, which needs the
+// whole stream's statistics, is returned at the end for the caller to write over the placeholder. Memory stays bounded
+// by the chunk size whatever the length of the recording. A long recording can also be encoded in pieces on several
+// threads (encodeWavPiece; the pool joins them).
+import { open, type FileHandle } from 'node:fs/promises';
 import { badOption, tooLarge, tooLong } from './audio-error.js';
 import { positionalReader } from './file-reader.js';
-import { buildId3v24Tag } from './id3-tag.js';
-import { buildInfoFrame, infoFrameStats, lameCbrBitrateKbps, type InfoFrameSpec } from './lame-tag.js';
+import { lameCbrBitrateKbps } from './lame-tag.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
-import { Mp3StreamStats, mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
+import { mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
+import { Mp3Output, type ConversionPlan } from './mp3-output.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
 import { createPcmDecoder } from './pcm-decoder.js';
 import { sampleChunks } from './sample-chunks.js';
@@ -118,6 +118,59 @@ async function createEncoder(name: EncoderName, settings: EncoderSettings, wasm?
   return createWasmLameEncoder(wasm, settings);
 }
 
+/** Checks the options against the header, refusing what cannot or may not be converted, and settles the encoding. */
+export function planConversion(format: WavFormat, options: ConversionOptions): ConversionPlan {
+  const seconds = format.frames / format.sampleRate;
+  if (options.maxDurationSeconds !== undefined && seconds > options.maxDurationSeconds) {
+    throw tooLong('duration', `the recording lasts ${Math.round(seconds)} s; this server converts at most ${options.maxDurationSeconds} s`);
+  }
+  const settings = encoderSettings(format, options);
+  const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
+  const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
+  if (options.maxOutputBytes !== undefined && settings.bitrateKbps !== undefined) {
+    // At least this many whole frames of at least this size: a lower bound, so only a sure overrun is refused.
+    const leastBytes = Math.floor(outputSamples / spf) * Math.floor((spf * settings.bitrateKbps * 125) / settings.outputSampleRate);
+    if (leastBytes > options.maxOutputBytes) {
+      throw tooLarge(
+        'output size',
+        `at ${settings.bitrateKbps} kbps the MP3 of this recording takes at least ${leastBytes} bytes; ${options.maxOutputBytes} may still be stored`,
+        leastBytes,
+      );
+    }
+  }
+  return { format, options, settings, outputSamples, samplesPerFrame: spf };
+}
+
+/** Reads the header of the WAV at `path` and plans its conversion. */
+export async function planConversionOf(path: string, options: ConversionOptions): Promise<ConversionPlan> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return planConversion(await readWavHeader(positionalReader(file, size), size), options);
+  } finally {
+    await file.close();
+  }
+}
+
+/** Decodes and encodes input frames [from, to) of a planned conversion, each encoder output handed to `emit`. */
+async function encodeFrames(
+  file: FileHandle,
+  plan: ConversionPlan,
+  emit: (encoded: Uint8Array) => Promise<void>,
+  wasm: WebAssembly.Module | undefined,
+  range?: { from: number; to: number },
+): Promise<void> {
+  const encoder = await createEncoder(plan.options.encoder, plan.settings, wasm);
+  const samples = sampleChunks(file, plan.format, range);
+  const decoder = createPcmDecoder(samples.layout, plan.settings.channels);
+  const planes = Array.from({ length: plan.settings.channels }, () => new Float32Array(samples.maxFrames));
+  for await (const { bytes, frames } of samples.read()) {
+    decoder.decode(bytes, frames, planes);
+    await emit(encoder.encode(planes, frames));
+  }
+  await emit(encoder.finish());
+}
+
 export async function convertWavFile(
   path: string,
   options: ConversionOptions,
@@ -127,90 +180,43 @@ export async function convertWavFile(
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    const format = await readWavHeader(positionalReader(file, size), size);
-    const seconds = format.frames / format.sampleRate;
-    if (options.maxDurationSeconds !== undefined && seconds > options.maxDurationSeconds) {
-      throw tooLong('duration', `the recording lasts ${Math.round(seconds)} s; this server converts at most ${options.maxDurationSeconds} s`);
-    }
-    const settings = encoderSettings(format, options);
-    const outputSamples = Math.round((format.frames * settings.outputSampleRate) / format.sampleRate);
-    const spf = samplesPerFrame(mpegVersionForRate(settings.outputSampleRate)!);
-    if (options.maxOutputBytes !== undefined && settings.bitrateKbps !== undefined) {
-      // At least this many whole frames of at least this size: a lower bound, so only a sure overrun is refused.
-      const leastBytes = Math.floor(outputSamples / spf) * Math.floor((spf * settings.bitrateKbps * 125) / settings.outputSampleRate);
-      if (leastBytes > options.maxOutputBytes) {
-        throw tooLarge(
-          'output size',
-          `at ${settings.bitrateKbps} kbps the MP3 of this recording takes at least ${leastBytes} bytes; ${options.maxOutputBytes} may still be stored`,
-          leastBytes,
-        );
-      }
-    }
-    const encoder = await createEncoder(options.encoder, settings, wasm);
-    const samples = sampleChunks(file, format);
-    const decoder = createPcmDecoder(samples.layout, settings.channels);
-    const planes = Array.from({ length: settings.channels }, () => new Float32Array(samples.maxFrames));
-    let mp3Bytes = 0;
-    const emit = async (bytes: Uint8Array) => {
-      mp3Bytes += bytes.length;
-      await sink(bytes);
-    };
-    const audio = new Mp3StreamStats();
-    const audioHash = createHash('sha256');
-    const emitAudio = async (encoded: Uint8Array) => {
-      if (encoded.length === 0) return;
-      // A copy of its own: the encoder reuses its output memory, and the sink may transfer the buffer.
-      const copy = encoded.slice();
-      audio.push(copy);
-      audioHash.update(copy);
-      await emit(copy);
-    };
+    const plan = planConversion(await readWavHeader(positionalReader(file, size), size), options);
+    const output = new Mp3Output(plan, sink);
+    await output.begin();
+    // A copy of its own: the encoder reuses its output memory, and the sink may transfer the buffer.
+    await encodeFrames(file, plan, (encoded) => output.audio(encoded.slice()), wasm);
+    return output.end();
+  } finally {
+    await file.close();
+  }
+}
 
-    // Tags first: the ID3 tag is complete now; the Info frame is a placeholder of its final size.
-    const infoSpec: InfoFrameSpec = {
-      sampleRate: settings.outputSampleRate,
-      channels: settings.channels,
-      bitrateKbps: settings.bitrateKbps ?? null,
-      vbrQuality: settings.vbrQuality ?? null,
-      inputSampleRate: format.sampleRate,
-      stereoMode: options.encoder === 'lamejs' ? 'stereo' : 'joint-stereo',
-    };
-    await emit(buildId3v24Tag({ title: options.title ?? '', lengthMs: Math.round(seconds * 1000) }));
-    const infoOffset = mp3Bytes;
-    await emit(buildInfoFrame(infoSpec));
-
-    for await (const { bytes, frames } of samples.read()) {
-      decoder.decode(bytes, frames, planes);
-      await emitAudio(encoder.encode(planes, frames));
-    }
-    await emitAudio(encoder.finish());
-    audio.finish();
-
-    const infoFrame = buildInfoFrame(infoSpec, infoFrameStats(audio, spf, outputSamples));
-
-    return {
-      input: {
-        container: format.container,
-        encoding: format.encoding,
-        bitsPerSample: format.bitsPerSample,
-        sampleRate: format.sampleRate,
-        channels: format.channels,
-        frames: format.frames,
-        durationSeconds: format.frames / format.sampleRate,
-        truncated: format.truncated,
-        declaredDurationSeconds: format.declaredFrames / format.sampleRate,
+/**
+ * One piece of a conversion split across threads (split-plan.ts): input frames [from, to) encoded from a fresh
+ * encoder, the raw frames only (no tags), for the main thread to join.
+ */
+export async function encodeWavPiece(path: string, plan: ConversionPlan, range: { from: number; to: number }, wasm?: WebAssembly.Module): Promise<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    await encodeFrames(
+      file,
+      plan,
+      async (encoded) => {
+        parts.push(encoded.slice());
+        bytes += encoded.length;
       },
-      output: {
-        encoder: options.encoder,
-        sampleRate: settings.outputSampleRate,
-        channels: settings.channels,
-        bitrateKbps: settings.bitrateKbps ?? null,
-        vbrQuality: settings.vbrQuality ?? null,
-        bytes: mp3Bytes,
-        audioSha256: new Uint8Array(audioHash.digest()),
-      },
-      infoFrame: { offset: infoOffset, bytes: infoFrame },
-    };
+      wasm,
+      range,
+    );
+    const piece = new Uint8Array(bytes);
+    let at = 0;
+    for (const part of parts) {
+      piece.set(part, at);
+      at += part.length;
+    }
+    return piece;
   } finally {
     await file.close();
   }

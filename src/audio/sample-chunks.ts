@@ -25,15 +25,22 @@ const TARGET_READ_BYTES = 1 << 20;
 const MP3_FRAME_SAMPLES = 1152;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function rawChunks(file: FileHandle, format: WavFormat): SampleChunks {
+/** Input frames [from, to) of the recording. */
+export interface FrameRange {
+  from: number;
+  to: number;
+}
+
+function rawChunks(file: FileHandle, format: WavFormat, range: FrameRange = { from: 0, to: format.frames }): SampleChunks {
   const maxFrames = Math.max(1, Math.floor(TARGET_READ_BYTES / format.frameBytes / MP3_FRAME_SAMPLES)) * MP3_FRAME_SAMPLES;
   const raw = new Uint8Array(maxFrames * format.frameBytes);
   return {
     layout: format,
     maxFrames,
     async *read() {
-      for (let done = 0; done < format.frames; ) {
-        const want = Math.min(maxFrames, format.frames - done) * format.frameBytes;
+      const end = Math.min(range.to, format.frames);
+      for (let done = range.from; done < end; ) {
+        const want = Math.min(maxFrames, end - done) * format.frameBytes;
         const { bytesRead } = await file.read(raw, 0, want, format.dataOffset + done * format.frameBytes);
         const frames = Math.floor(bytesRead / format.frameBytes);
         if (frames === 0) return;
@@ -75,6 +82,12 @@ function decodedBlockChunks(file: FileHandle, format: WavFormat & Required<Pick<
   };
 }
 
-export function sampleChunks(file: FileHandle, format: WavFormat): SampleChunks {
-  return format.blocks ? decodedBlockChunks(file, { ...format, blocks: format.blocks }) : rawChunks(file, format);
+/**
+ * The chunks of the whole recording, or of `range` of it. A range needs a sample format: block-coded audio (ADPCM,
+ * GSM) is only read from its start, since GSM's decoder carries its state from block to block.
+ */
+export function sampleChunks(file: FileHandle, format: WavFormat, range?: FrameRange): SampleChunks {
+  if (!format.blocks) return rawChunks(file, format, range);
+  if (range) throw new Error('a range of block-coded audio cannot be read');
+  return decodedBlockChunks(file, { ...format, blocks: format.blocks });
 }
