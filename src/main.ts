@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     threads: config.WORKER_THREADS,
     maxQueue: config.CONVERSION_QUEUE_MAX,
     taskTimeoutMs: config.CONVERSION_TIMEOUT_MS,
+    splitMinSeconds: config.SPLIT_MIN_SECONDS,
   });
 
   const lifecycle = { draining: false };

@@ -1,5 +1,5 @@
 // Where a recording is cut to be encoded in pieces on several threads, and how the pieces' output becomes one stream
-// (the seams: mp3-join.ts). Issue 15; the conversion path does not split yet, bench/split-encode.ts measures it.
+// (the seams: mp3-join.ts). The conversion pool splits long recordings when threads are idle (conversion-pool.ts).
 import { findSeam, joinedSegment, type Mp3Piece } from './mp3-join.js';
 
 export interface PieceRange {
@@ -47,18 +47,17 @@ export function planPieces(inputSamples: number, inputRate: number, outputRate: 
   });
 }
 
-/**
- * The joined stream's bytes, a segment per piece, and the seams chosen. Throws if two pieces have no seam in their
- * overlap (a longer post-roll would be needed).
- */
+/** Where `after` (encoded for `afterRange`) takes over from `before`. Throws if their overlap holds no seam. */
+export function seamBetween(before: Mp3Piece, after: Mp3Piece, afterRange: PieceRange): number {
+  const seam = findSeam(before, after, afterRange.boundaryFrame, before.firstFrame + before.frames.length - FLUSH_FRAMES);
+  if (seam === undefined) throw new Error(`no seam after frame ${afterRange.boundaryFrame} within the overlap of two pieces`);
+  return seam;
+}
+
+/** The joined stream's bytes, a segment per piece, and the seams chosen. */
 export function joinPieces(encoded: Mp3Piece[], ranges: PieceRange[]): { segments: Uint8Array[]; seams: number[] } {
   const seams: number[] = [];
-  for (let k = 1; k < encoded.length; k++) {
-    const before = encoded[k - 1]!;
-    const seam = findSeam(before, encoded[k]!, ranges[k]!.boundaryFrame, before.firstFrame + before.frames.length - FLUSH_FRAMES);
-    if (seam === undefined) throw new Error(`no seam between pieces ${k - 1} and ${k} within their overlap`);
-    seams.push(seam);
-  }
+  for (let k = 1; k < encoded.length; k++) seams.push(seamBetween(encoded[k - 1]!, encoded[k]!, ranges[k]!));
   const segments = encoded.map((piece, k) => joinedSegment(piece, k === 0 ? 0 : seams[k - 1]!, seams[k], encoded[k + 1]));
   return { segments, seams };
 }

@@ -2,6 +2,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { AudioProblem } from './audio-error.js';
 import type { ConversionOptions, ConversionSummary } from './convert-wav.js';
+import type { ConversionPlan } from './mp3-output.js';
+import type { FrameRange } from './sample-chunks.js';
 
 /** Given to every worker once, at start. */
 export interface WorkerData {
@@ -9,12 +11,31 @@ export interface WorkerData {
   lameWasm: WebAssembly.Module;
 }
 
+/** A whole conversion, its MP3 streamed back chunk by chunk. */
 export interface ConversionTask {
+  kind: 'convert';
   path: string;
   options: ConversionOptions;
   /** Carries MP3 chunks to the main thread and acknowledgements back. */
   port: MessagePort;
 }
+
+/** Read the header and plan the conversion: what a split conversion needs before it cuts the recording. */
+export interface PlanTask {
+  kind: 'plan';
+  path: string;
+  options: ConversionOptions;
+}
+
+/** One piece of a split conversion: input frames `range` encoded from a fresh encoder, raw frames back. */
+export interface PieceTask {
+  kind: 'piece';
+  path: string;
+  plan: ConversionPlan;
+  range: FrameRange;
+}
+
+export type WorkerTask = ConversionTask | PlanTask | PieceTask;
 
 /** Worker → main: one piece of MP3, its buffer transferred. */
 export interface Mp3ChunkMessage {
@@ -28,9 +49,10 @@ export interface AckMessage {
 }
 
 /** What a task resolves to. Errors travel as data: an Error's class and fields do not survive the thread hop. */
-export type ConversionOutcome =
-  | { ok: true; summary: ConversionSummary; chunks: number }
-  | { ok: false; problem: AudioProblem };
+export type Outcome<T> = ({ ok: true } & T) | { ok: false; problem: AudioProblem };
+export type ConversionOutcome = Outcome<{ summary: ConversionSummary; chunks: number }>;
+export type PlanOutcome = Outcome<{ plan: ConversionPlan }>;
+export type PieceOutcome = Outcome<{ bytes: Uint8Array }>;
 
 /** Chunks a worker may have sent and not yet seen acknowledged; bounds the memory between the two threads. */
 export const MAX_UNACKNOWLEDGED_CHUNKS = 8;

@@ -52,6 +52,8 @@ export interface TestServiceOptions {
   lingering?: Partial<LingeringCloseLimits>;
   maxSpoolBytes?: number;
   minFreeDiskBytes?: number;
+  /** Recordings at least this long are split across idle threads (0: never); the service's default otherwise. */
+  splitMinSeconds?: number;
   /** Settings of the HTTP server's limits, as environment variables (MAX_CONNECTIONS, SLOW_TRANSFER_WINDOW_MS, …). */
   serverSettings?: Record<string, string>;
 }
@@ -69,6 +71,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     threads: options.threads ?? 2,
     maxQueue: options.maxQueue ?? 8,
     taskTimeoutMs: options.taskTimeoutMs ?? 120_000,
+    // As the service runs by default (config.ts).
+    splitMinSeconds: options.splitMinSeconds ?? 180,
   });
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-test-spool-'));
   const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
