@@ -113,4 +113,22 @@ split('when a recording is shorter than SPLIT_MIN_SECONDS, then it is converted 
   assert.is(context.service.pool.splitConversions, before);
 }, { timeLimitMs: 60_000 });
 
+split('when a short upload arrives while a long one is split across every thread, then it gets the next free thread and is done first', async (context) => {
+  const long = await recording({ sampleRate: 44_100, channels: 2 }, 360);
+  const short = await recording({ sampleRate: 44_100, channels: 2 }, 5);
+  const other = await createUser(context.service.url, 'short recordings');
+  const before = context.service.pool.splitConversions;
+  const started = Date.now();
+  const finished: string[] = [];
+  const longUpload = uploadOk(context.service.url, long.wav, { user: context.user.id, token: context.user.token }).then(() => finished.push('long'));
+  while (context.service.pool.splitConversions === before) await sleep(20);
+  await sleep(500); // both threads are encoding pieces of the long one now
+  const shortStarted = Date.now();
+  await uploadOk(context.service.url, short.wav, { user: other.id, token: other.token }).then(() => finished.push('short'));
+  const shortSeconds = (Date.now() - shortStarted) / 1000;
+  await longUpload;
+  console.log(`  # 5 s upload during a split 6-minute one: 201 after ${shortSeconds.toFixed(1)} s; the long one after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.equal(finished, ['short', 'long']);
+}, { timeLimitMs: 120_000 });
+
 split.run();
