@@ -42,7 +42,10 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
           running--;
           startMore();
         },
-        () => running--,
+        () => {
+          running--;
+          stop.abort(); // the conversion fails with this piece: no more start, the others are told
+        },
       );
       pieces.push(piece);
     }
