@@ -32,6 +32,9 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
   const pieces: Promise<Mp3Piece>[] = [];
   let running = 0;
   let joined = 0;
+  // The first piece to fail on its own (not because it was told to stop): what the conversion fails with, whichever
+  // piece the join was waiting for.
+  let failure: unknown;
   const startMore = () => {
     while (pieces.length < ranges.length && running < concurrency && pieces.length - joined < 2 * concurrency && !stop.signal.aborted) {
       const range = ranges[pieces.length]!;
@@ -42,8 +45,10 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
           running--;
           startMore();
         },
-        () => {
+        (error: unknown) => {
           running--;
+          if (stop.signal.aborted) return;
+          failure = error;
           stop.abort(); // the conversion fails with this piece: no more start, the others are told
         },
       );
@@ -76,6 +81,6 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
     stop.abort();
     // The other pieces' failures are this one's consequences.
     await Promise.allSettled(pieces);
-    throw error;
+    throw failure ?? error;
   }
 }
