@@ -3,7 +3,9 @@
 // input. Checked per case: the decoders (mpg123's WebAssembly build and ffmpeg) report no error, the joined stream
 // decodes to exactly the serial encode's length, its SNR against the source is the serial encode's within 0.05 dB,
 // and no 20 ms window within 100 ms of a seam has error energy more than 1 dB above the larger of the median window's
-// and the serial encode's in that window.
+// and the serial encode's in that window. (The median alone is not a bound a serial encode keeps: on the steady chord
+// below its own windows reach 1.1 to 2.0 dB above the median, and the windows that passed it near a seam were the
+// serial encode's own, byte for byte.)
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +16,7 @@ import { findSeam, joinedSegment, layer3Frames, mp3Piece, type Mp3Piece } from '
 import type { EncoderSettings } from '../../src/audio/mp3-encoder.js';
 import { joinPieces, planPieces } from '../../src/audio/split-plan.js';
 import { compileLameWasm, createWasmLameEncoder } from '../../src/audio/wasm-lame-encoder.js';
-import { musicLike } from '../fixtures/signals.js';
+import { musicLike, seededRandom } from '../fixtures/signals.js';
 import { resampleLinearForComparison } from '../support/audio-analysis.js';
 import { decodeMp3, UNTAGGED_MP3_LEADING_DELAY_SAMPLES } from '../support/mp3-decode.js';
 import { suite } from '../support/suite.js';
@@ -76,6 +78,21 @@ function errorEnergy(decoded: Float32Array[], reference: Float32Array[], offset:
 
 const resampleForComparison = (planes: Float32Array[], from: number, to: number) => planes.map((p) => resampleLinearForComparison(p, from, to));
 
+/** A steady chord and a little noise, without the note changes and tremolo of musicLike: a seam has nothing to hide in. */
+function steady(seconds: number, rate: number, channels: number): Float32Array[] {
+  return Array.from({ length: channels }, (_, c) => {
+    const random = seededRandom(0x5ea + c);
+    const out = new Float32Array(Math.round(seconds * rate));
+    for (let i = 0; i < out.length; i++) {
+      const t = i / rate;
+      let x = 0;
+      for (const [k, f] of [220, 277.2, 329.6, 440].entries()) x += Math.sin(2 * Math.PI * f * t + c + k) / (k + 2);
+      out[i] = 0.5 * x + 0.05 * (2 * random() - 1);
+    }
+    return out;
+  });
+}
+
 interface Case {
   name: string;
   seconds: number;
@@ -84,6 +101,8 @@ interface Case {
   pieces: number;
   /** Quantise the source to this many bits first, as an integer WAV of that size would hold it. */
   bits?: number;
+  /** The steady chord instead of music-like content. */
+  steady?: boolean;
 }
 
 function quantised(planes: Float32Array[], bits: number | undefined): Float32Array[] {
@@ -102,13 +121,18 @@ const cases: Case[] = [
   { name: 'CBR 128 kbps, stereo 22.05 kHz (MPEG-2)', seconds: 14, channels: 2, settings: { inputSampleRate: 22_050, outputSampleRate: 22_050, channels: 2, bitrateKbps: 128 }, pieces: 2 },
   { name: 'CBR 128 kbps, stereo 48 kHz resampled to 44.1 kHz', seconds: 14, channels: 2, settings: { inputSampleRate: 48_000, outputSampleRate: 44_100, channels: 2, bitrateKbps: 128 }, pieces: 2 },
   { name: 'CBR 128 kbps, stereo 44.1 kHz from 8-bit samples', seconds: 14, channels: 2, settings: { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 2, bitrateKbps: 128 }, pieces: 2, bits: 8 },
+  { name: 'a steady chord, CBR 128 kbps, stereo 44.1 kHz', seconds: 14, channels: 2, settings: { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 2, bitrateKbps: 128 }, pieces: 3, steady: true },
+  { name: 'a steady chord, VBR quality 2, stereo 44.1 kHz', seconds: 14, channels: 2, settings: { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 2, vbrQuality: 2 }, pieces: 3, steady: true },
+  { name: 'a steady chord, CBR 320 kbps, mono 44.1 kHz', seconds: 14, channels: 1, settings: { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 1, bitrateKbps: 320 }, pieces: 3, steady: true },
+  { name: 'a steady chord, CBR 128 kbps, stereo 22.05 kHz', seconds: 14, channels: 2, settings: { inputSampleRate: 22_050, outputSampleRate: 22_050, channels: 2, bitrateKbps: 128 }, pieces: 3, steady: true },
 ];
 
 const join = suite('MP3 split encode and join');
 
 for (const c of cases) {
   join(`when ${c.name} is encoded in ${c.pieces} pieces and joined, then it decodes cleanly, to the serial length and quality, with no seam`, async () => {
-    const source = quantised(musicLike(c.seconds, c.settings.inputSampleRate, c.channels), c.bits);
+    const signal = c.steady ? steady : musicLike;
+    const source = quantised(signal(c.seconds, c.settings.inputSampleRate, c.channels), c.bits);
     const rate = c.settings.outputSampleRate;
     const serial = await encode(source, c.settings, 0, source[0]!.length);
     const { joined, seams } = await splitEncode(source, c.settings, c.pieces);
