@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
   const lifecycle = { draining: false };
   const spoolBudget = new SpoolBudget({ dir: spoolDir, maxBytes: config.MAX_SPOOL_BYTES, minFreeBytes: config.MIN_FREE_DISK_BYTES });
-  const metrics = new ServiceMetrics({ stats: () => pool.stats }, config.DATABASE_POOL_MAX);
+  const metrics = new ServiceMetrics({ stats: () => pool.stats, splitConversions: () => pool.splitConversions }, config.DATABASE_POOL_MAX);
   metrics.observeSpool(spoolBudget, config.MAX_SPOOL_BYTES);
   const app = buildApp({
     lifecycle,

@@ -39,6 +39,7 @@ observability('when uploads succeed and fail, then /metrics counts them and the 
     assert.is(metricValue(text, /^conversion_audio_seconds_sum (\S+)/m), 2);
     assert.ok(metricValue(text, /^http_request_duration_seconds_count\{method="POST",route="\/record",status="201"\} (\d+)/m) >= 1);
     assert.match(text, /^conversion_queue_depth 0/m);
+    assert.is(metricValue(text, /^conversions_split_total (\d+)/m), 0, 'two-second recordings are not split');
     assert.match(text, /^process_resident_memory_bytes /m);
 
     const lines = service.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -8,6 +8,8 @@ import type { TransferRateEvents } from '../http/transfer-rate-guard.js';
 
 export interface PoolGauges {
   stats(): { queued: number; running: number; threads: number };
+  /** Conversions encoded in pieces on several threads so far. */
+  splitConversions(): number;
 }
 
 export class ServiceMetrics {
@@ -82,6 +84,15 @@ export class ServiceMetrics {
       collect() {
         const { running, threads } = pool.stats();
         this.set(threads ? running / threads : 0);
+      },
+    });
+    new client.Counter({
+      name: 'conversions_split_total',
+      help: 'Conversions of long recordings encoded in pieces on several threads at once',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(pool.splitConversions());
       },
     });
     new client.Gauge({
