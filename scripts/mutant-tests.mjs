@@ -18,17 +18,24 @@ import path from 'node:path';
 export const TESTS_BY_SOURCE = {
   audio: {
     'audio-error.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav', 'audio/mutants-convert-wav'],
+    // The block decoders: random blocks against ffmpeg (quick), ffmpeg's own encodings (16 s), then through the service.
+    'block-codecs.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'channel-mix.ts': ['audio/mutants-channel-mix', 'audio/conversion-content', 'audio/convert-wav'],
     'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
     'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
+    'gsm610.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'id3-tag.ts': ['mp3-tags'],
+    'ima-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'lame-tag.ts': ['mp3-tags', 'audio/mutants-lame-tag'],
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-frames.ts': ['mp3-tags'],
+    'ms-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
+    // Read by convertWavFile: its direct test (PCM), then compressed files through the service, then every PCM kind.
+    'sample-chunks.ts': ['audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
@@ -36,11 +43,13 @@ export const TESTS_BY_SOURCE = {
   domain: {
     'access-tokens.ts': ['domain/mutants-users', 'token-storage', 'users'],
     'convert-upload.ts': ['upload-options', 'records', 'fuzz-upload'],
+    'download-pieces.ts': ['domain/download-pieces', 'domain/mutants-download-pieces', 'downloads'],
     'errors.ts': ['errors', 'users', 'records'],
     'record-chunk-writer.ts': ['records', 'downloads'],
     'event-loop-share.ts': ['domain/event-loop-share', 'domain/download-pieces', 'downloads'],
     'record-cursor.ts': ['domain/mutants-record-cursor', 'library', 'records'],
     'records.ts': ['records', 'downloads', 'library'],
+    'storage-quota.ts': ['domain/storage-quota', 'errors'],
     'upload-name.ts': ['domain/upload-name', 'domain/mutants-upload-name', 'upload-names'],
     'user-conversion-slots.ts': ['records', 'upload-options'],
     'users.ts': ['domain/mutants-users', 'users', 'token-storage'],
