@@ -21,8 +21,8 @@ export const TESTS_BY_SOURCE = {
     // The block decoders: random blocks against ffmpeg (quick), ffmpeg's own encodings (16 s), then through the service.
     'block-codecs.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'channel-mix.ts': ['audio/mutants-channel-mix', 'audio/conversion-content', 'audio/convert-wav'],
-    'conversion-pool.ts': ['upload-options', 'fuzz-upload'],
-    'conversion-worker.ts': ['upload-options', 'fuzz-upload'],
+    'conversion-pool.ts': ['upload-options', 'fuzz-upload', 'split-conversion'],
+    'conversion-worker.ts': ['upload-options', 'fuzz-upload', 'split-conversion'],
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
     'gsm610.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
@@ -32,10 +32,15 @@ export const TESTS_BY_SOURCE = {
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-frames.ts': ['mp3-tags'],
+    // The split encode: joins checked against serial encodes (about 30 s), then through the service.
+    'mp3-join.ts': ['audio/mp3-join', 'split-conversion'],
+    'mp3-output.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'mp3-tags', 'split-conversion'],
     'ms-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
     // Read by convertWavFile: its direct test (PCM), then compressed files through the service, then every PCM kind.
     'sample-chunks.ts': ['audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
+    'split-conversion.ts': ['audio/split-conversion', 'split-conversion'],
+    'split-plan.ts': ['audio/mp3-join', 'split-conversion'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
