@@ -89,7 +89,8 @@ Machine: ${machineDescription()}; ${load.stop()}.
 Service: \`npm start\`, default settings (WORKER_THREADS = ${os.availableParallelism()}, WASM LAME, CBR 128 kbps), external
 PostgreSQL on the same machine. Inputs: ${inputs.map((i) => `${describeInput(i.spec)} (${(i.bytes / 2 ** 20).toFixed(0)} MiB)`).join(', ')}.
 Upload → 201: wall time from the call that sends the multipart \`POST /record\` (file streamed from disk by fetch, one
-client, keep-alive connection) until the 201 arrives: receiving and spooling the upload, the conversion in a worker,
+client, keep-alive connection) until the 201 arrives: receiving and spooling the upload, the conversion in a worker (the 20-minute file, past SPLIT_MIN_SECONDS, in one-minute pieces on both
+threads: docs/SPLIT-ENCODE.md),
 the MP3 written to PostgreSQL in chunks and committed. Native: \`lame -b 128 --silent in.wav out.mp3\`
 (${lame ? nativeLameVersion(lame) : 'not installed here'}) on the same file, in the same run, wall time; the two alternate in going first.
 Ratio = native ÷ upload → 201 (1 would mean the service is as fast as lame on the command line). For reference,
