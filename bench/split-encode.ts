@@ -2,16 +2,14 @@
 // worker thread, and cut as src/audio/split-plan.ts plans into one piece per core, encoded by as many worker threads
 // at once and joined (src/audio/mp3-join.ts), against native `lame -b 128` on the same file. Wall time, file to
 // MP3 bytes in memory (native: file to file).
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { positionalReader } from '../src/audio/file-reader.js';
+import { planConversionOf } from '../src/audio/convert-wav.js';
 import { mp3Piece, layer3Frames } from '../src/audio/mp3-join.js';
-import { nearestMp3SampleRate } from '../src/audio/mp3-encoder.js';
-import { joinPieces, planPieces, type PieceRange } from '../src/audio/split-plan.js';
+import { joinPieces, planPieces, POST_ROLL_SECONDS, PRE_ROLL_SECONDS, type PieceRange } from '../src/audio/split-plan.js';
 import { compileLameWasm } from '../src/audio/wasm-lame-encoder.js';
-import { readWavHeader } from '../src/audio/wav-header.js';
 import type { Benchmark } from './bench-options.js';
 import { describeInput, writeBenchInputs } from './bench-inputs.js';
 import { watchMachineLoad } from './machine-load.js';
@@ -48,12 +46,10 @@ export const splitEncodeBenchmark: Benchmark = async (_databaseUrl, { tiny }) =>
   try {
     const [input] = await writeBenchInputs(dir, ['music-20min'], tiny);
     const wav = input!.path;
-    const file = await open(wav, 'r');
-    const format = await readWavHeader(positionalReader(file, (await file.stat()).size), (await file.stat()).size);
-    await file.close();
+    const { format, settings } = await planConversionOf(wav, { encoder: 'wasm' });
     const cores = os.availableParallelism();
-    const serialRange = planPieces(format.frames, format.sampleRate, nearestMp3SampleRate(format.sampleRate), 1);
-    const splitRanges = planPieces(format.frames, format.sampleRate, nearestMp3SampleRate(format.sampleRate), cores);
+    const serialRange = planPieces(format.frames, format.sampleRate, settings.outputSampleRate, 1);
+    const splitRanges = planPieces(format.frames, format.sampleRate, settings.outputSampleRate, cores);
     const lame = await compileLameWasm();
     const native = findNativeLame();
     const rounds = tiny ? 1 : 3;
@@ -76,9 +72,8 @@ export const splitEncodeBenchmark: Benchmark = async (_databaseUrl, { tiny }) =>
 Machine: ${machineDescription()}; ${load.stop()}.
 Input: ${describeInput(input!.spec)} (${(input!.bytes / 2 ** 20).toFixed(0)} MiB), CBR 128 kbps. ${rounds} interleaved rounds; median and
 range (min–max) of wall time. "Serial": one worker thread decodes and encodes the whole file with WASM LAME. "Split":
-${cores} worker threads at once, one piece each as \`src/audio/split-plan.ts\` cuts them (${
-      2
-    } s of audio before each boundary, 1 s after), joined by \`src/audio/mp3-join.ts\`; the time includes starting the threads
+${cores} worker threads at once, one piece each as \`src/audio/split-plan.ts\` cuts them (${PRE_ROLL_SECONDS} s of audio before each
+boundary, ${POST_ROLL_SECONDS} s after), joined by \`src/audio/mp3-join.ts\`; the time includes starting the threads
 and joining. No tags, no database, no HTTP: the encoding alone. Last round: ${check}.
 Native: \`lame -b 128 --silent\` (${native ? nativeLameVersion(native) : 'not installed here'}), file to file.
 Command: \`npm run bench -- split\`.
