@@ -3,20 +3,15 @@
 import * as assert from 'uvu/assert';
 import { EventLoopShare } from '../../src/domain/event-loop-share.js';
 import { test } from '../support/suite.js';
+import { countTurns } from '../support/turn-counter.js';
 
 /** Runs `takes` against a fresh share and answers, in the order they resolved, each take's index and turn. */
 async function turnsOf(unitsPerTurn: number, takes: number[]): Promise<{ index: number; turn: number }[]> {
-  let turn = 0;
-  let counting = true;
-  const count = () => {
-    turn++;
-    if (counting) setImmediate(count);
-  };
-  setImmediate(count);
+  const turns = countTurns();
   const share = new EventLoopShare(unitsPerTurn);
   const resolved: { index: number; turn: number }[] = [];
-  await Promise.all(takes.map((units, index) => share.take(units).then(() => resolved.push({ index, turn }))));
-  counting = false;
+  await Promise.all(takes.map((units, index) => share.take(units).then(() => resolved.push({ index, turn: turns.turn }))));
+  turns.stop();
   return resolved;
 }
 

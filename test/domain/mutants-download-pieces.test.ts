@@ -9,6 +9,7 @@ import { DownloadReads } from '../../src/domain/download-pieces.js';
 import { createUser } from '../../src/domain/users.js';
 import { seedLargeRecord } from '../support/seed-record.js';
 import { test } from '../support/suite.js';
+import { countTurns } from '../support/turn-counter.js';
 import { testDatabaseUrl } from '../support/test-service.js';
 
 const sql = postgres(testDatabaseUrl(), { max: 4, onnotice: () => {} });
@@ -75,15 +76,9 @@ test('when pieces are handed out, then 64 KiB of them go per event-loop turn', a
   const pieces = [0, 1, 2].map((n) => () => reads.piece(sql, record, 0, n * 32 * 1024, 32 * 1024));
   await Promise.all(pieces.map((piece) => piece())); // cached now: no read stands between the calls and the turns
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-  let turn = 0;
-  let counting = true;
-  const count = () => {
-    turn++;
-    if (counting) setImmediate(count);
-  };
-  setImmediate(count);
-  const turns = await Promise.all(pieces.map((piece) => piece().then(() => turn)));
-  counting = false;
+  const counter = countTurns();
+  const turns = await Promise.all(pieces.map((piece) => piece().then(() => counter.turn)));
+  counter.stop();
   assert.equal(turns, [0, 0, 1]);
 });
 

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { enforceMinimumTransferRate } from '../../src/http/transfer-rate-guard.js';
 import { connectFrom, type RawConnection } from '../support/raw-http.js';
 import { suite } from '../support/suite.js';
+import { countTurns } from '../support/turn-counter.js';
 
 // One body for every download: Node writes it without copying, so fifty downloads cost one buffer.
 const DOWNLOAD = Buffer.alloc(32 * 1024 * 1024);
@@ -107,15 +108,9 @@ guard('when the minimum is 0, then nothing is watched and a trickling upload is 
 }, { timeLimitMs: 20_000 });
 
 guard('when fifty stalled downloads are found slow at once, then they are reset twenty per event-loop turn', async () => {
-  let turn = 0;
-  let counting = true;
-  const count = () => {
-    turn++;
-    if (counting) setImmediate(count);
-  };
-  setImmediate(count);
+  const counter = countTurns();
   const turns: number[] = [];
-  const served = await guarded(1_000, () => turns.push(turn));
+  const served = await guarded(1_000, () => turns.push(counter.turn));
   const stalled: RawConnection[] = [];
   try {
     for (let i = 0; i < 50; i++) {
@@ -131,7 +126,7 @@ guard('when fifty stalled downloads are found slow at once, then they are reset 
     assert.ok(Math.max(...perTurn.values()) <= 20, `resets per turn: ${[...perTurn.values()].join(' ')}`);
     assert.ok(perTurn.size >= 3, `resets per turn: ${[...perTurn.values()].join(' ')}`);
   } finally {
-    counting = false;
+    counter.stop();
     for (const c of stalled) c.socket.destroy();
     await stop(served);
   }
