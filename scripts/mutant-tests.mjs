@@ -50,13 +50,14 @@ export const TESTS_BY_SOURCE = {
     'convert-upload.ts': ['upload-options', 'records', 'fuzz-upload'],
     'download-pieces.ts': ['domain/download-pieces', 'domain/mutants-download-pieces', 'downloads'],
     'errors.ts': ['errors', 'users', 'records'],
-    'record-chunk-writer.ts': ['records', 'downloads'],
+    // Plain calls against the real database first (about 2 s), then the HTTP tests.
+    'record-chunk-writer.ts': ['domain/record-chunk-writer', 'records', 'downloads'],
     'event-loop-share.ts': ['domain/event-loop-share', 'domain/download-pieces', 'downloads'],
     'record-cursor.ts': ['domain/mutants-record-cursor', 'library', 'records'],
-    'records.ts': ['records', 'downloads', 'library'],
+    'records.ts': ['domain/records', 'records', 'downloads', 'library'],
     'storage-quota.ts': ['domain/storage-quota', 'errors'],
     'upload-name.ts': ['domain/upload-name', 'domain/mutants-upload-name', 'upload-names'],
-    'user-conversion-slots.ts': ['records', 'upload-options'],
+    'user-conversion-slots.ts': ['domain/user-conversion-slots', 'records', 'upload-options'],
     'users.ts': ['domain/mutants-users', 'users', 'token-storage'],
   },
   http: {
