@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { createUser, download, upload, type CreatedUser, type RecordView } from './support/api-client.js';
 import { bestCorrelation } from './support/audio-analysis.js';
-import { ffmpeg, ffmpegDecode, readCodedWav, writeCodedWav } from './support/coded-wav.js';
+import { ffmpeg, ffmpegDecode, readCodedWav, writeCodedWav, type CodedWav } from './support/coded-wav.js';
 import { decodeMp3 } from './support/mp3-decode.js';
 import { suite } from './support/suite.js';
 import { startTestService, type TestService } from './support/test-service.js';
@@ -172,6 +172,113 @@ uploads('when a header\'s block align fits neither its bits per sample nor a wid
   const problem = (await response.json()) as { property?: string; detail: string };
   assert.is(problem.property, 'block align');
   assert.match(problem.detail, 'block align of 3');
+});
+
+uploads('when an IMA ADPCM file is cut short mid-block, then the answer says how much was declared, and the MP3 has what ffmpeg decodes of it', async (context) => {
+  const rate = 22050;
+  const source = path.join(context.dir, 'ima-cut-source.wav');
+  const whole = path.join(context.dir, 'ima-whole.wav');
+  await writeFile(source, encodeWav({ sampleRate: rate, channels: 1 }, musicLike(2, rate, 1)));
+  ffmpeg(['-y', '-i', source, '-c:a', 'adpcm_ima_wav', '-block_size', '256', whole]);
+  const bytes = await readFile(whole);
+  const dataAt = bytes.indexOf('data') + 8;
+  // Three whole 256-byte blocks and 100 bytes of the fourth; the data chunk still declares every block.
+  const cut = path.join(context.dir, 'ima-cut.wav');
+  await writeFile(cut, bytes.subarray(0, dataAt + 3 * 256 + 100));
+  const declaredFrames = ffmpegDecode(whole).length;
+  const presentFrames = ffmpegDecode(cut).length;
+  assert.ok(presentFrames > 3 * 505 && presentFrames < 4 * 505, `ffmpeg decodes ${presentFrames} frames of the cut file`);
+
+  const { record, mp3 } = await uploadFile(context, cut);
+  assert.is(record.input.encoding, 'ima-adpcm');
+  assert.is(record.input.truncated, true);
+  assert.ok(Math.abs(record.input.durationSeconds - presentFrames / rate) < 1e-9, `converted ${record.input.durationSeconds} s, ffmpeg ${presentFrames} frames`);
+  assert.ok(Math.abs(record.input.declaredDurationSeconds - declaredFrames / rate) < 1e-9, `declared ${record.input.declaredDurationSeconds} s, ffmpeg ${declaredFrames} frames`);
+  assert.is((await decodeMp3(mp3)).samples, presentFrames);
+});
+
+uploads('when an ADPCM header contradicts itself, then 422 names the property: samples per block, coefficients', async (context) => {
+  const source = path.join(context.dir, 'contradiction-source.wav');
+  await writeFile(source, encodeWav({ sampleRate: 8000, channels: 1 }, musicLike(0.5, 8000, 1)));
+  const cases: Array<{ codec: string; property: string; damage: (wav: CodedWav) => CodedWav }> = [
+    {
+      // 256-byte mono blocks hold 505 samples; 504 fits no block align.
+      codec: 'adpcm_ima_wav',
+      property: 'samples per block',
+      damage: (wav) => ({ ...wav, fmt: { ...wav.fmt, extension: Uint8Array.from([504 & 0xff, 504 >> 8]) } }),
+    },
+    {
+      // A coefficient table cut to six pairs: Microsoft ADPCM needs at least the standard seven.
+      codec: 'adpcm_ms',
+      property: 'coefficients',
+      damage: (wav) => {
+        const extension = wav.fmt.extension.slice(0, 4 + 4 * 6);
+        new DataView(extension.buffer).setUint16(2, 6, true);
+        return { ...wav, fmt: { ...wav.fmt, extension } };
+      },
+    },
+  ];
+  for (const { codec, property, damage } of cases) {
+    const coded = path.join(context.dir, `contradiction-${codec}.wav`);
+    ffmpeg(['-y', '-i', source, '-c:a', codec, '-block_size', '256', coded]);
+    const response = await upload(context.service.url, writeCodedWav(damage(readCodedWav(await readFile(coded)))), { user: context.user.id, token: context.user.token });
+    const text = await response.text();
+    assert.is(response.status, 422, `${codec}: ${text}`);
+    const problem = JSON.parse(text) as { type: string; property?: string };
+    assert.equal([problem.type, problem.property], ['/problems/invalid-audio', property], `${codec}: ${text}`);
+  }
+});
+
+uploads('when ffmpeg writes G.722, G.726, Yamaha ADPCM or MP3 into a WAV, then 415 names the codec', async (context) => {
+  const source = path.join(context.dir, 'other-codecs-source.wav');
+  await writeFile(source, encodeWav({ sampleRate: 8000, channels: 1 }, musicLike(0.5, 8000, 1)));
+  for (const [codec, name] of [
+    ['g722', 'G.722'],
+    ['g726', 'G.726'],
+    ['adpcm_yamaha', 'Yamaha ADPCM'],
+    ['libmp3lame', 'MP3'],
+  ] as const) {
+    const coded = path.join(context.dir, `other-${codec}.wav`);
+    ffmpeg(['-y', '-i', source, '-c:a', codec, '-f', 'wav', coded]);
+    const response = await upload(context.service.url, await readFile(coded), { user: context.user.id, token: context.user.token });
+    const text = await response.text();
+    assert.is(response.status, 415, `${codec}: ${text}`);
+    const problem = JSON.parse(text) as { type: string; property?: string; detail: string };
+    assert.equal([problem.type, problem.property], ['/problems/unsupported-audio', 'format tag'], `${codec}: ${text}`);
+    assert.ok(problem.detail.includes(name), `${codec}: ${problem.detail}`);
+  }
+});
+
+uploads('when the bits per sample of a PCM header are anything from 1 to 32, then the samples its block align gives are converted, or 422 names the block align', async (context) => {
+  // The rule (README): the block align gives each sample's container, the declared bits are the valid bits within
+  // it; bits that do not fit the container make the header contradict itself. No combination may convert to noise.
+  const rate = 8000;
+  const signal = musicLike(0.25, rate, 2);
+  const outcomes: string[] = [];
+  for (const container of [8, 16, 24, 32]) {
+    const wav = encodeWav({ sampleRate: rate, channels: 2, bitsPerSample: container }, signal);
+    for (const bits of [1, 4, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 25, 28, 31, 32]) {
+      const changed = wav.slice();
+      new DataView(changed.buffer).setUint16(34, bits, true); // block align (offset 32) stays 2 × container / 8
+      const response = await upload(context.service.url, changed, { user: context.user.id, token: context.user.token });
+      const text = await response.text();
+      const label = `${bits} bits in ${container}-bit samples`;
+      if (bits > container) {
+        assert.is(response.status, 422, `${label}: ${text}`);
+        assert.is((JSON.parse(text) as { property?: string }).property, 'block align', `${label}: ${text}`);
+        outcomes.push(`${bits}/${container}: 422`);
+        continue;
+      }
+      assert.is(response.status, 201, `${label}: ${text}`);
+      const record = JSON.parse(text) as RecordView;
+      assert.equal([record.input.bitsPerSample, record.input.durationSeconds], [bits, 0.25], label);
+      const decoded = await decodeMp3((await download(record.url)).bytes);
+      const correlations = [0, 1].map((channel) => bestCorrelation(signal[channel]!, decoded.channels[channel]!, 64).correlation);
+      assert.ok(correlations.every((c) => c > 0.99), `${label}: correlations ${correlations.map((c) => c.toFixed(4)).join(', ')}`);
+      outcomes.push(`${bits}/${container}: ${Math.min(...correlations).toFixed(4)}`);
+    }
+  }
+  console.log(`# bits/container: ${outcomes.join('; ')}`);
 });
 
 uploads.run();

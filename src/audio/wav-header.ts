@@ -62,8 +62,11 @@ const FORMAT_NAMES: Record<number, string> = {
   0x0020: 'Yamaha ADPCM',
   0x0031: 'GSM 6.10',
   0x0040: 'ITU G.721 ADPCM',
+  // 0x0045 and 0x028F are the tags ffmpeg writes for G.726 and G.722; 0x0064 and 0x0065 are mmreg.h's.
+  0x0045: 'ITU G.726 ADPCM',
   0x0064: 'ITU G.726 ADPCM',
   0x0065: 'ITU G.722 ADPCM',
+  0x028f: 'ITU G.722 ADPCM',
   0x0050: 'MPEG',
   0x0055: 'MPEG Layer 3 (MP3)',
   0x00ff: 'AAC',
