@@ -15,6 +15,10 @@ interface Context {
   record: RecordView;
   /** A user whose records fill MAX_STORAGE_BYTES_PER_USER. */
   full: CreatedUser;
+  /** A service allowing one sign-up per address and hour, behind a trusted proxy (loopback). */
+  limited: TestService;
+  /** The client address (X-Forwarded-For) that has used up its sign-up on `limited`. */
+  signedUpAddress: string;
 }
 const errors = suite<Context>('error statuses', {} as Context);
 
@@ -26,8 +30,17 @@ errors.before(async (context) => {
   context.record = await uploadOk(context.service.url, tinyWav(), { user: context.user.id, token: context.user.token });
   context.full = await createUser(context.service.url, 'full');
   await seedLargeRecord(context.service.sql, context.full.id, MAX_STORAGE_BYTES);
+  context.limited = await startTestService({ threads: 1, maxSignupsPerHour: 1, trustedProxies: ['loopback'] });
+  // An address of its own per run (TEST-NET-3), so that the counts of earlier runs in the shared database do not matter.
+  context.signedUpAddress = `203.0.113.${1 + Math.floor(Math.random() * 254)}`;
+  await context.limited.sql`delete from signups where address = ${context.signedUpAddress}`;
+  const first = await fetch(`${context.limited.url}/user`, { ...json({ name: 'first' }), headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': context.signedUpAddress } });
+  if (first.status !== 201) throw new Error(`the first sign-up got ${first.status}: ${await first.text()}`);
 });
-errors.after(async ({ service }) => service.close());
+errors.after(async ({ service, limited, signedUpAddress }) => {
+  await limited.sql`delete from signups where address = ${signedUpAddress}`;
+  await Promise.all([service.close(), limited.close()]);
+});
 
 function tinyWav(): Uint8Array {
   return encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]);
@@ -63,6 +76,8 @@ interface Case {
   type: string;
   request: (c: Context) => [string, RequestInit];
   headers?: Record<string, RegExp>;
+  /** Sent to `limited` instead of the suite's main service. */
+  limited?: boolean;
 }
 
 const form = (c: Context, wav: Uint8Array, extra: { token?: string; user?: string; fields?: Record<string, string> } = {}) =>
@@ -79,10 +94,22 @@ const CASES: Case[] = [
   { name: 'POST /user with a right-to-left override in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: 'ann\u202egpj.exe' })] },
   { name: 'POST /user with a first strong isolate in the name', status: 422, type: 'validation-failed', request: () => ['/user', json({ name: '\u2068ann' })] },
   { name: 'POST /user with a body over 16 KB', status: 413, type: 'payload-too-large', request: () => ['/user', json({ name: 'x'.repeat(20_000) })] },
+  {
+    name: 'POST /user from an address past MAX_SIGNUPS_PER_IP_PER_HOUR',
+    status: 429,
+    type: 'too-many-signups',
+    limited: true,
+    request: (c) => ['/user', { ...json({ name: 'second' }), headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': c.signedUpAddress } }],
+    headers: { 'retry-after': /^\d+$/ },
+  },
+  { name: 'GET /user without a token', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${c.user.id}`, {}], headers: { 'www-authenticate': /^Bearer/ } },
+  { name: 'GET /user with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${c.user.id}`, { headers: bearer(UNKNOWN) }] },
+  { name: 'GET /user with a non-UUID id', status: 422, type: 'validation-failed', request: (c) => ['/user?id=ann', { headers: bearer(c.user.token) }] },
   { name: 'POST /user/token without a token', status: 401, type: 'unauthorized', request: (c) => [`/user/token?id=${c.user.id}`, { method: 'POST' }], headers: { 'www-authenticate': /^Bearer/ } },
   { name: 'POST /user/token with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/user/token?id=${c.user.id}`, { method: 'POST', headers: bearer(UNKNOWN) }] },
   { name: 'POST /user/token with a non-UUID id', status: 422, type: 'validation-failed', request: (c) => ['/user/token?id=ann', { method: 'POST', headers: bearer(c.user.token) }] },
   { name: 'GET /user/token', status: 405, type: 'method-not-allowed', request: () => ['/user/token', {}], headers: { allow: /POST/ } },
+  { name: 'DELETE /user without a token', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${c.user.id}`, { method: 'DELETE' }], headers: { 'www-authenticate': /^Bearer/ } },
   { name: 'DELETE /user with a wrong token', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${c.user.id}`, { method: 'DELETE', headers: bearer(UNKNOWN) }] },
   { name: 'DELETE /user of an unknown user', status: 401, type: 'unauthorized', request: (c) => [`/user?id=${UNKNOWN}`, { method: 'DELETE', headers: bearer(c.user.token) }] },
   { name: 'DELETE /user with a non-UUID id', status: 422, type: 'validation-failed', request: (c) => ['/user?id=ann', { method: 'DELETE', headers: bearer(c.user.token) }] },
@@ -176,7 +203,7 @@ const LEAKS = [/\bat [\w.<>]+ \(/, /node_modules/, /\/work\/|\/tmp\/|\/home\//, 
 for (const c of CASES) {
   errors(`when ${c.name}, then ${c.status} ${c.type}`, async (context) => {
     const [path, init] = c.request(context);
-    const response = await fetch(`${context.service.url}${path}`, init);
+    const response = await fetch(`${(c.limited ? context.limited : context.service).url}${path}`, init);
     const text = await response.text();
     assert.is(response.status, c.status, text);
     assert.is(response.headers.get('content-type'), 'application/problem+json');

@@ -29,9 +29,11 @@ docs('when /openapi.json is fetched, then it is a valid OpenAPI 3.1 document', a
 // The error statuses each route can answer with, beyond 404 for unknown paths and 405 for wrong methods: the same
 // ones test/errors.test.ts provokes.
 const ERROR_STATUSES: Record<string, number[]> = {
-  'post /user': [400, 413, 415, 422],
+  'post /user': [400, 413, 415, 422, 429],
   'get /user': [401, 422],
-  'post /record': [400, 401, 413, 415, 422, 503],
+  'delete /user': [401, 422],
+  'post /user/token': [401, 422],
+  'post /record': [400, 401, 403, 413, 415, 422, 429, 503],
   'get /record': [404, 416, 422],
   'delete /record': [401, 404, 422],
   'get /records': [401, 422],
@@ -63,6 +65,31 @@ docs('when the document is read, then every route the router knows is there, wit
       }
     }
   }
+});
+
+docs('when the document is read, then a record says whether its input was cut short, and a quota refusal the bytes used and allowed', async ({ service }) => {
+  type Schema = { properties: Record<string, Schema & { type?: unknown }>; required?: string[]; $ref?: string };
+  const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+    components: { schemas: Record<string, Schema> };
+    paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Schema; example: Record<string, unknown> }> }> }>>;
+  };
+  const { Record: record, RecordPage: page, Problem: problem } = document.components.schemas;
+  const input = record!.properties.input!;
+  for (const field of ['truncated', 'declaredDurationSeconds', 'durationSeconds']) {
+    assert.ok(input.properties[field], `input.${field} is documented`);
+    assert.ok(input.required?.includes(field), `input.${field} is required`);
+  }
+  assert.is(input.properties.truncated!.type, 'boolean');
+  assert.is(input.properties.declaredDurationSeconds!.type, 'number');
+  // POST /record answers a Record, GET /records a page of them.
+  assert.is(document.paths['/record']!.post!.responses['201']!.content['application/json']!.schema.$ref, '#/components/schemas/Record');
+  const listed = document.paths['/records']!.get!.responses['200']!.content['application/json']!.schema;
+  assert.ok(listed.$ref === '#/components/schemas/RecordPage' && JSON.stringify(page).includes('declaredDurationSeconds'), JSON.stringify(listed));
+
+  for (const field of ['usedBytes', 'allowedBytes', 'neededBytes']) assert.ok(problem!.properties[field], `Problem.${field} is documented`);
+  const refusal = document.paths['/record']!.post!.responses['403']!.content['application/problem+json']!.example;
+  assert.is(refusal.type, '/problems/storage-quota-exceeded');
+  assert.ok(typeof refusal.usedBytes === 'number' && typeof refusal.allowedBytes === 'number', JSON.stringify(refusal));
 });
 
 docs('when /docs is opened, then Swagger UI comes from this service, pointed at /openapi.json', async ({ service }) => {

@@ -39,13 +39,14 @@ const EXAMPLE_USER = '3f0c2a4e-8d1b-4c6e-9f2a-5b7d8e9f0a1b';
 const EXAMPLE_RECORD = 'c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f';
 const EXAMPLE_TOKEN = '9b1e7c3a-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 
-const problem = (description: string, type: string, status: number, detail: string, headers?: Record<string, unknown>) => ({
+/** `facts`: the members a problem of this type carries beside the standard ones (e.g. the bytes of a quota refusal). */
+const problem = (description: string, type: string, status: number, detail: string, headers?: Record<string, unknown>, facts: Record<string, unknown> = {}) => ({
   description,
   ...(headers ? { headers } : {}),
   content: {
     'application/problem+json': {
       schema: { $ref: '#/components/schemas/Problem' },
-      example: { type: `/problems/${type}`, title: description, status, detail, requestId: 'b5e1c0de-0000-4000-8000-000000000001' },
+      example: { type: `/problems/${type}`, title: description, status, detail, ...facts, requestId: 'b5e1c0de-0000-4000-8000-000000000001' },
     },
   },
 });
@@ -214,6 +215,8 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
                 'storage-quota-exceeded',
                 403,
                 'this user stores 1073000000 bytes of MP3 of the 1073741824 allowed, and this recording needs 1920000 more; delete recordings (DELETE /record) to make room, or choose a lower bitrate',
+                undefined,
+                { usedBytes: 1073000000, allowedBytes: 1073741824, neededBytes: 1920000 },
               ),
               description: 'The user is at MAX_STORAGE_BYTES_PER_USER (refused before the body is read), the header says the MP3 would pass it (before encoding), or it did (at commit). usedBytes, allowedBytes and neededBytes (when known) are in the body.',
             },
