@@ -62,6 +62,7 @@ users('when the token is replaced, then the old one gets 401 everywhere and the 
   assert.is((await upload(service.url, wav(1), { user: user.id, bearer: old })).status, 401, 'Bearer token');
   assert.is((await fetch(`${service.url}/record?id=${record.id}&user=${user.id}`, { method: 'DELETE', headers: bearer(user, old) })).status, 401);
   assert.is((await fetch(`${service.url}/user/token?id=${user.id}`, { method: 'POST', headers: bearer(user, old) })).status, 401, 'the old token cannot rotate again');
+  assert.is((await fetch(`${service.url}/user?id=${user.id}`, { method: 'DELETE', headers: bearer(user, old) })).status, 401, 'the old token cannot delete the user');
 
   assert.is((await fetch(`${service.url}/user?id=${user.id}`, { headers: bearer(user, token) })).status, 200);
   assert.is((await upload(service.url, wav(1), { user: user.id, token })).status, 201);
@@ -115,6 +116,24 @@ users('when a user is deleted, then their records, chunks and links are gone, an
   const { response, bytes } = await download(kept.url);
   assert.is(response.status, 200);
   assert.is(bytes.length, kept.output.bytes);
+});
+
+users('when a user is deleted while an upload of theirs is being converted, then that upload gets 401 and stores nothing', async ({ service }) => {
+  const user = await createUser(service.url, 'leaving mid-upload');
+  const runningBefore = service.pool.stats.running;
+  // 60 s of stereo takes the encoder a few seconds: time enough to delete the user while it runs.
+  const uploading = upload(service.url, wav(60), { user: user.id, token: user.token });
+  const deadline = Date.now() + 30_000;
+  while (service.pool.stats.running <= runningBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(service.pool.stats.running > runningBefore, 'the conversion started');
+  assert.is((await fetch(`${service.url}/user?id=${user.id}`, { method: 'DELETE', headers: bearer(user) })).status, 204);
+  assert.ok(service.pool.stats.running > runningBefore, 'the deletion came while the conversion ran');
+  const response = await uploading;
+  assert.is(response.status, 401, await response.text());
+  const [rows] = await sql<{ records: number; users: number }[]>`
+    select (select count(*) from records where user_id = ${user.id})::int as records,
+           (select count(*) from users where id = ${user.id})::int as users`;
+  assert.equal(rows, { records: 0, users: 0 });
 });
 
 users.run();
@@ -223,6 +242,40 @@ signups('when the peer is a trusted proxy, then the client address comes from X-
     assert.is((await signUpFrom(service.url, proxy, { 'X-Forwarded-For': `${client.replace(/\d+$/, '')}255` })).status, 201);
   } finally {
     await sql`delete from signups where address like '198.51.100.%'`;
+    await service.close();
+  }
+});
+
+signups('when the peer is not one of the configured trusted proxies, then its X-Forwarded-For is ignored', async () => {
+  // Only 127.0.0.1 is a proxy; other loopback addresses are clients that talk to the service directly.
+  const service = await startTestService({ maxSignupsPerHour: 1, trustedProxies: ['127.0.0.1'] });
+  const client = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+  try {
+    await sql`delete from signups where address = ${client}`;
+    const direct = freshAddress();
+    assert.is((await signUpFrom(service.url, direct, { 'X-Forwarded-For': client })).status, 201);
+    // Counted for the peer, not for the address it claimed: the claimed one still has its sign-up, the peer none.
+    assert.is((await signUpFrom(service.url, direct, { 'X-Forwarded-For': `198.51.100.${251 + Math.floor(Math.random() * 4)}` })).status, 429);
+    assert.is((await signUpFrom(service.url, '127.0.0.1', { 'X-Forwarded-For': client })).status, 201, 'through the proxy');
+    assert.is((await signUpFrom(service.url, '127.0.0.1', { 'X-Forwarded-For': client })).status, 429, 'through the proxy, again');
+  } finally {
+    await sql`delete from signups where address = ${client}`;
+    await service.close();
+  }
+});
+
+signups('when IPv6 clients sign up through a trusted proxy, then one /64 shares one count', async () => {
+  const service = await startTestService({ maxSignupsPerHour: 2, trustedProxies: ['loopback'] });
+  const random16 = () => Math.floor(Math.random() * 0xffff).toString(16);
+  const prefix = `2001:db8:${random16()}:${random16()}`;
+  try {
+    const statuses = [];
+    for (const host of ['::1', '::2', ':abcd:0:0:3']) statuses.push((await signUpFrom(service.url, freshAddress(), { 'X-Forwarded-For': `${prefix}${host}` })).status);
+    assert.equal(statuses, [201, 201, 429]);
+    const neighbour = `2001:db8:${random16()}:${random16()}::1`;
+    assert.is((await signUpFrom(service.url, freshAddress(), { 'X-Forwarded-For': neighbour })).status, 201, 'another /64');
+  } finally {
+    await sql`delete from signups where address like '2001:db8:%'`;
     await service.close();
   }
 });
