@@ -10,6 +10,7 @@ import { createUser, download, upload, type CreatedUser, type RecordView } from 
 import { bestCorrelation } from './support/audio-analysis.js';
 import { ffmpeg, ffmpegDecode, readCodedWav, writeCodedWav, type CodedWav } from './support/coded-wav.js';
 import { decodeMp3 } from './support/mp3-decode.js';
+import { checkMp3Stream } from './support/stream-checks.js';
 import { suite } from './support/suite.js';
 import { startTestService, type TestService } from './support/test-service.js';
 import { musicLike } from './fixtures/signals.js';
@@ -76,8 +77,12 @@ for (const c of CASES) {
 
     const decoded = await decodeMp3(mp3);
     assert.is(decoded.sampleRate, record.output.sampleRate);
-    // MP3 keeps these rates, so its gapless length is the WAV's exactly.
+    // MP3 keeps these rates, so its gapless length is the WAV's exactly, for mpg123 and for ffmpeg alike.
     assert.is(decoded.samples, referenceFrames, 'decoded samples per channel');
+    const mp3File = path.join(context.dir, `${path.basename(coded, '.wav')}.mp3`);
+    await writeFile(mp3File, mp3);
+    assert.is(ffmpegDecode(mp3File).length, referenceFrames * c.channels, "ffmpeg's decoding of the MP3, in samples");
+    assert.equal(await checkMp3Stream(mp3), { ffmpeg: '', mp3val: [] }, 'ffmpeg and mp3val find nothing wrong with the stream');
     for (let channel = 0; channel < c.channels; channel++) {
       const { correlation, lag } = bestCorrelation(plane(reference, c.channels, channel), decoded.channels[channel]!, 64);
       // GSM is band-limited speech coding of music: its MP3 at 8 kHz is the rougher copy.
