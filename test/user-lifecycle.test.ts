@@ -193,6 +193,17 @@ quota('when the header and the bitrate say the MP3 cannot fit, then 403 comes be
   assert.is(await storedBytes(user.id), 0);
 });
 
+quota('when a VBR upload, whose size no header tells, turns out past the limit, then it is refused at commit and nothing is stored', async ({ service, limit }) => {
+  const user = await createUser(service.url, 'vbr');
+  // 20 s of stereo at VBR 0 takes several hundred kilobytes, past the limit; only the encoding can tell.
+  const response = await upload(service.url, wav(20), { user: user.id, token: user.token, fields: { vbr: '0' } });
+  assert.is(response.status, 403, await response.clone().text());
+  const problem = await json<{ type: string; usedBytes: number; allowedBytes: number; neededBytes: number }>(response);
+  assert.equal([problem.type, problem.usedBytes, problem.allowedBytes], ['/problems/storage-quota-exceeded', 0, limit]);
+  assert.ok(problem.neededBytes > limit, JSON.stringify(problem));
+  assert.is(await storedBytes(user.id), 0);
+});
+
 quota('when a user is at the limit, then the next upload is refused before its body is read', async ({ service, limit }) => {
   const user = await createUser(service.url, 'full');
   // Exactly at the limit: stored directly, as uploads alone stop short of it.
@@ -290,6 +301,12 @@ signups('when two service processes share one database, then they share the coun
     for (const service of [first, second, first, second]) statuses.push((await signUpFrom(service.url, address)).status);
     assert.equal(statuses, [201, 201, 201, 429]);
     assert.is((await signUpFrom(first.url, address)).status, 429);
+
+    // A burst from one address, split over both processes at once: the count is taken under a lock, so no more than
+    // the limit slip through between a count and its insert.
+    const bursting = freshAddress();
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => signUpFrom((i % 2 ? first : second).url, bursting)));
+    assert.equal(burst.map((s) => s.status).sort(), [201, 201, 201, 429, 429, 429, 429, 429]);
   } finally {
     await Promise.all([first.stop(), second.stop()]);
     await rm(dir, { recursive: true, force: true });
