@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { createUser, download, upload, type CreatedUser, type RecordView } from './support/api-client.js';
 import { bestCorrelation } from './support/audio-analysis.js';
@@ -89,6 +90,39 @@ for (const c of CASES) {
       assert.ok(correlation > (c.codec === 'libgsm_ms' ? 0.95 : 0.99), `channel ${channel}: correlation ${correlation.toFixed(4)} at lag ${lag}`);
       assert.is(lag, 0, 'the MP3 is aligned with the source');
     }
+  });
+}
+
+// Block-coded files other writers made (fixtures/README.md): sox and libsndfile, each with its own block sizes and a fact
+// chunk. `frames`: what the MP3 must hold, the source's length where the fact chunk gives it; libsndfile's stereo IMA
+// ADPCM fact chunk says half the frames its blocks hold (it divides by the channels twice), so there every block counts.
+const OTHER_WRITERS = [
+  { file: 'sox-ima-adpcm-mono-8k.wav', encoding: 'ima-adpcm', frames: 10400 },
+  { file: 'sox-ima-adpcm-stereo-44k.wav', encoding: 'ima-adpcm', frames: 30870 },
+  { file: 'sox-ms-adpcm-mono-11k.wav', encoding: 'ms-adpcm', frames: 12127 },
+  { file: 'sox-ms-adpcm-stereo-22k.wav', encoding: 'ms-adpcm', frames: 19845 },
+  { file: 'sox-gsm610-mono-8k.wav', encoding: 'gsm610', frames: 10400 },
+  { file: 'sndfile-ima-adpcm-stereo-16k.wav', encoding: 'ima-adpcm', frames: 15255 },
+  { file: 'sndfile-ms-adpcm-mono-48k.wav', encoding: 'ms-adpcm', frames: 28800 },
+  { file: 'sndfile-ms-adpcm-stereo-44k.wav', encoding: 'ms-adpcm', frames: 22050 },
+  { file: 'sndfile-gsm610-mono-8k.wav', encoding: 'gsm610', frames: 10400 },
+];
+
+for (const { file, encoding, frames } of OTHER_WRITERS) {
+  uploads(`when ${file} is uploaded, then its MP3 has the recording's length and ffmpeg's decoded waveform`, async (context) => {
+    const source = fileURLToPath(new URL(`../../fixtures/${file}`, import.meta.url));
+    const reference = ffmpegDecode(source);
+    const { record, mp3 } = await uploadFile(context, source);
+    const channels = record.input.channels;
+    assert.equal([record.input.encoding, record.input.truncated], [encoding, false]);
+    assert.ok(Math.abs(record.input.durationSeconds - frames / record.input.sampleRate) < 1e-9, `${record.input.durationSeconds} s, expected ${frames} frames`);
+    const decoded = await decodeMp3(mp3);
+    assert.is(decoded.samples, frames, 'decoded samples per channel');
+    const correlations = Array.from({ length: channels }, (_, channel) => bestCorrelation(plane(reference, channels, channel).subarray(0, frames), decoded.channels[channel]!, 64));
+    for (const { correlation, lag } of correlations) {
+      assert.ok(correlation > (encoding === 'gsm610' ? 0.95 : 0.99) && lag === 0, `correlation ${correlation.toFixed(4)} at lag ${lag}`);
+    }
+    console.log(`# ${file}: ${frames} frames, correlation with ffmpeg's decoding ${correlations.map((c) => c.correlation.toFixed(4)).join(', ')}`);
   });
 }
 

@@ -257,8 +257,10 @@ export async function readWavHeader(readAt: ReadAt, fileBytes: number): Promise<
   const { blocks } = format;
   const framesIn = (n: number) => (blocks ? framesInBlocks(blocks, n) : Math.floor(n / format.frameBytes));
   let declaredFrames = framesIn(data.declared ?? available);
-  // A block-coded file's last block is padded to the block size; its fact chunk says how many samples are real.
-  if (blocks && factFrames) declaredFrames = Math.min(declaredFrames, factFrames);
+  // A block-coded file's last block is padded to the block size; its fact chunk says how many samples are real. A count
+  // that ends before the last block is no padding but a writer's mistake (libsndfile's stereo IMA ADPCM files count
+  // half their frames): it is ignored, as ffmpeg ignores every fact chunk, so that no audio is silently dropped.
+  if (blocks && factFrames && factFrames > declaredFrames - blocks.framesPerBlock) declaredFrames = Math.min(declaredFrames, factFrames);
   const frames = Math.min(framesIn(bytes), declaredFrames);
   if (frames === 0) throw invalid('data chunk', 'the data chunk holds no complete audio frame');
   return {

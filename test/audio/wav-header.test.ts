@@ -108,6 +108,40 @@ for (const [name, bytes, kind, property, message] of refusals) {
   });
 }
 
+header('when a block-coded file has a fact chunk, then it ends the audio inside the last block, and is ignored when it ends before', async () => {
+  // Mono IMA ADPCM in 256-byte blocks of 505 frames: four blocks hold 2,020.
+  const ima = (fact: number) => {
+    const file = new Uint8Array(12 + 28 + 12 + 8 + 4 * 256);
+    const view = new DataView(file.buffer);
+    const id = (at: number, text: string) => file.set(Array.from(text, (c) => c.charCodeAt(0)), at);
+    id(0, 'RIFF');
+    view.setUint32(4, file.length - 8, true);
+    id(8, 'WAVE');
+    id(12, 'fmt ');
+    view.setUint32(16, 20, true);
+    [0x11, 1].forEach((v, i) => view.setUint16(20 + 2 * i, v, true));
+    view.setUint32(24, 8000, true);
+    view.setUint32(28, 4055, true);
+    [256, 4, 2, 505].forEach((v, i) => view.setUint16(32 + 2 * i, v, true));
+    id(40, 'fact');
+    view.setUint32(44, 4, true);
+    view.setUint32(48, fact, true);
+    id(52, 'data');
+    view.setUint32(56, 4 * 256, true);
+    return file;
+  };
+  const framesFor = async (fact: number) => {
+    const format = await parse(ima(fact));
+    return [format.frames, format.declaredFrames];
+  };
+  assert.equal(await framesFor(2000), [2000, 2000], 'inside the last block: the padding is left out');
+  assert.equal(await framesFor(1516), [1516, 1516], 'one frame into the last block');
+  assert.equal(await framesFor(1515), [2020, 2020], 'before the last block: a wrong count, every block converts');
+  assert.equal(await framesFor(1010), [2020, 2020], "half the frames, as libsndfile's stereo files say");
+  assert.equal(await framesFor(5000), [2020, 2020], 'more than the blocks hold');
+  assert.equal(await framesFor(0), [2020, 2020], 'none');
+});
+
 header('when a file is nothing but empty chunks, then the walk stops without reading forever', async () => {
   const chunks = new Uint8Array(12 + 8 * 20_000);
   chunks.set(new TextEncoder().encode('RIFF\0\0\0\0WAVE'));
