@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
-import { writeSparseWav } from './fixtures/wav-writer.js';
+import { headerOfUnknownLength, writeSparseWav } from './fixtures/wav-writer.js';
 import { handMadeUpload } from './support/multipart.js';
 import { createUser, type CreatedUser } from './support/api-client.js';
 import { launchChromium, openPage } from './support/browser.js';
@@ -40,16 +40,16 @@ const refusals = suite<Context>('early refusals reach every client', {} as Conte
 /**
  * Takes `user`'s only conversion slot with an upload that goes on slowly after its fields: the service has
  * authenticated it and holds the slot while the file arrives, 2 KiB a second (above the minimum transfer rate, so
- * the server keeps it for the whole suite). Resolves once another upload of that user gets 429.
+ * the server keeps it for the whole suite). The file is a WAV of unknown length, which the service cannot refuse
+ * before it ends. Resolves once another upload of that user gets 429.
  */
 async function holdConversionSlot(url: string, user: CreatedUser): Promise<() => void> {
   const { port } = new URL(url);
   const form = handMadeUpload('stalled-upload', user, 'filename="slow.wav"');
   const socket = net.connect(Number(port), '127.0.0.1');
   socket.on('error', () => {});
-  socket.write(
-    `POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 100000000\r\n\r\n${form.head}RIFF`,
-  );
+  socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 100000000\r\n\r\n${form.head}`);
+  socket.write(headerOfUnknownLength());
   const trickle = setInterval(() => socket.writable && socket.write(Buffer.alloc(2048)), 1_000);
   socket.once('close', () => clearInterval(trickle));
   for (let i = 0; i < 100; i++) {

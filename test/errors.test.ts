@@ -4,7 +4,7 @@ import net from 'node:net';
 import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
-import { encodeWav } from './fixtures/wav-writer.js';
+import { encodeWav, headerOfUnknownLength } from './fixtures/wav-writer.js';
 import { createUser, uploadForm, uploadOk, type CreatedUser, type RecordView } from './support/api-client.js';
 import { seedLargeRecord } from './support/seed-record.js';
 import { startTestService, type TestService } from './support/test-service.js';
@@ -261,6 +261,8 @@ async function pumpUntilAnswered(port: number, fields: Record<string, string>): 
     const socket = net.connect(port, '127.0.0.1', () => {
       socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n`);
       socket.write(frame(head));
+      // A WAV of unknown length: nothing in it can be refused before it ends, so the size limit is what refuses it.
+      socket.write(frame(Buffer.from(headerOfUnknownLength())));
       const chunk = frame(Buffer.alloc(64 * 1024));
       const pump = () => {
         while (!socket.destroyed && !answer && sent < limit) {

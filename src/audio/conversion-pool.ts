@@ -3,10 +3,12 @@
 import { stat } from 'node:fs/promises';
 import { MessageChannel, type Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { wholeFile, type ArrivingFile } from './arriving-file.js';
 import { AudioError, type AudioProblem } from './audio-error.js';
-import type { ConversionOptions, ConversionSummary, Mp3Sink } from './convert-wav.js';
+import { planConversionOf, type ConversionOptions, type ConversionSummary, type Mp3Sink } from './convert-wav.js';
 import type { ConversionPlan } from './mp3-output.js';
 import { canSplit, convertInPieces } from './split-conversion.js';
+import { WaitingLine } from './waiting-line.js';
 import { compileLameWasm } from './wasm-lame-encoder.js';
 import type {
   AckMessage,
@@ -14,7 +16,6 @@ import type {
   Mp3ChunkMessage,
   Outcome,
   PieceOutcome,
-  PlanOutcome,
   WorkerData,
   WorkerTask,
 } from './worker-messages.js';
@@ -24,7 +25,9 @@ export interface ConversionPoolOptions {
   /** Tasks that may wait for a thread; more are refused with ConversionPoolBusyError. */
   maxQueue: number;
   taskTimeoutMs: number;
-  /** Recordings at least this long are encoded in pieces on the threads that are idle when they arrive (0: never). */
+  /**
+   * Recordings at least this long are encoded in pieces, as they arrive, on every thread free for them (0: never).
+   */
   splitMinSeconds?: number;
 }
 
@@ -44,20 +47,28 @@ export class ConversionTimeoutError extends Error {
 }
 
 export class ConversionPool {
-  readonly #piscina: Piscina<WorkerTask, ConversionOutcome | PlanOutcome | PieceOutcome>;
+  readonly #piscina: Piscina<WorkerTask, ConversionOutcome | PieceOutcome>;
   readonly #options: ConversionPoolOptions;
-  // Tasks handed to piscina and not yet settled: whole conversions, plans and pieces alike.
+  // Tasks handed to piscina and not yet settled: whole conversions and pieces alike.
   #tasks = 0;
+  // Pieces waiting for a free thread (#freeThread). They never enter piscina's queue: a whole conversion that arrives meanwhile goes
+  // there and so gets the next free thread first, and a queued piece could not be refused for a full queue.
+  readonly #piecesWaiting = new WaitingLine();
+  // Conversions in pieces at once, and those waiting to be one. Each holds its output's database transaction open
+  // while its upload arrives, so there are never more of them than threads, however many long uploads arrive.
+  #splitting = 0;
+  readonly #splitsWaiting = new WaitingLine();
   #splitConversions = 0;
+  #piecesEncoded = 0;
 
-  private constructor(piscina: Piscina<WorkerTask, ConversionOutcome | PlanOutcome | PieceOutcome>, options: ConversionPoolOptions) {
+  private constructor(piscina: Piscina<WorkerTask, ConversionOutcome | PieceOutcome>, options: ConversionPoolOptions) {
     this.#piscina = piscina;
     this.#options = options;
   }
 
   static async start(options: ConversionPoolOptions): Promise<ConversionPool> {
     const workerData: WorkerData = { lameWasm: await compileLameWasm() };
-    const piscina = new Piscina<WorkerTask, ConversionOutcome | PlanOutcome | PieceOutcome>({
+    const piscina = new Piscina<WorkerTask, ConversionOutcome | PieceOutcome>({
       filename: new URL('./conversion-worker-entry.cjs', import.meta.url).href,
       minThreads: options.threads,
       maxThreads: options.threads,
@@ -85,6 +96,11 @@ export class ConversionPool {
     return this.#splitConversions;
   }
 
+  /** Pieces of split conversions encoded since the pool started. */
+  get piecesEncoded(): number {
+    return this.#piecesEncoded;
+  }
+
   /** True when a task started now would be refused: every thread busy and the queue full. */
   get isFull(): boolean {
     const { threads, queued, running } = this.stats;
@@ -92,34 +108,104 @@ export class ConversionPool {
   }
 
   /**
-   * Converts the WAV at `path`, handing MP3 chunks to `sink` in order, one at a time. Rejects with AudioError for
-   * input it refuses, ConversionPoolBusyError, ConversionTimeoutError, or whatever `sink` throws. A long recording
-   * arriving while at least two threads are idle is encoded in pieces on those threads (split-conversion.ts).
+   * Converts the WAV at `source`, a path or a file still arriving, handing MP3 chunks to `sink` in order, one at a
+   * time. Rejects with AudioError for input it refuses (for an arriving file, as soon as its header is on disk),
+   * ConversionPoolBusyError, ConversionTimeoutError, the arriving file's error if its upload stops, or whatever `sink`
+   * throws. A long recording is encoded in pieces, as its bytes arrive, on the threads free for them
+   * (split-conversion.ts); anything else once the whole file is there. The time limit counts from then.
    */
-  async convert(path: string, options: ConversionOptions, sink: Mp3Sink): Promise<ConversionSummary> {
-    const deadline = AbortSignal.timeout(this.#options.taskTimeoutMs);
-    const idle = this.#piscina.threads.length - this.#tasks;
-    const minSeconds = this.#options.splitMinSeconds ?? 0;
-    if (idle >= 2 && minSeconds > 0 && options.encoder === 'wasm' && (await stat(path)).size >= minSeconds * LEAST_SPLITTABLE_BYTES_PER_SECOND) {
-      const planned = await this.#run<PlanOutcome>({ kind: 'plan', path, options }, deadline);
-      if (!planned.ok) throw refusal(planned.problem);
-      if (canSplit(planned.plan, minSeconds)) return this.#convertInPieces(path, planned.plan, sink, idle, deadline);
+  async convert(source: string | ArrivingFile, options: ConversionOptions, sink: Mp3Sink, signal?: AbortSignal): Promise<ConversionSummary> {
+    const file = typeof source === 'string' ? wholeFile(source, (await stat(source)).size) : source;
+    const deadline = this.#deadlineOnceArrived(file, signal);
+    try {
+      const minSeconds = this.#options.splitMinSeconds ?? 0;
+      // A whole file too small to split is not read here at all: its worker reads the header as it converts.
+      const small = file.arrivedSize !== undefined && file.arrivedSize < minSeconds * LEAST_SPLITTABLE_BYTES_PER_SECOND;
+      if (file.arrivedSize === undefined || (minSeconds > 0 && options.encoder === 'wasm' && !small)) {
+        const plan = await planConversionOf(file, options);
+        if (canSplit(plan, minSeconds)) {
+          await this.#splitSlot(deadline.signal);
+          try {
+            return await this.#convertInPieces(file, plan, sink, deadline.signal);
+          } finally {
+            // The place passes to the next in line, or is given back.
+            if (!this.#splitsWaiting.next()) this.#splitting--;
+          }
+        }
+      }
+      await file.complete();
+      return await this.#convertWhole(file.path, options, sink, deadline.signal);
+    } finally {
+      deadline.dispose();
     }
-    return this.#convertWhole(path, options, sink, deadline);
   }
 
-  #convertInPieces(path: string, plan: ConversionPlan, sink: Mp3Sink, concurrency: number, deadline: AbortSignal): Promise<ConversionSummary> {
+  /** Aborts when `signal` does, or once the file has all arrived and the pool's time limit has passed since. */
+  #deadlineOnceArrived(file: ArrivingFile, signal?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+    const deadline = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    file.complete().then(
+      () => {
+        if (deadline.signal.aborted) return;
+        timer = setTimeout(() => deadline.abort(new DOMException('the conversion ran past its time limit', 'TimeoutError')), this.#options.taskTimeoutMs);
+      },
+      () => {},
+    );
+    return {
+      signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        deadline.abort();
+      },
+    };
+  }
+
+  #convertInPieces(file: ArrivingFile, plan: ConversionPlan, sink: Mp3Sink, signal: AbortSignal): Promise<ConversionSummary> {
     this.#splitConversions++;
     return convertInPieces(
       plan,
       sink,
       async (range, stop) => {
-        const outcome = await this.#run<PieceOutcome>({ kind: 'piece', path, plan, range }, AbortSignal.any([deadline, stop]));
+        const pieceSignal = AbortSignal.any([signal, stop]);
+        await this.#freeThread(pieceSignal).catch((error: unknown) => {
+          throw this.#poolError(error, pieceSignal);
+        });
+        const outcome = await this.#run<PieceOutcome>({ kind: 'piece', path: file.path, plan, range }, pieceSignal, undefined, true);
         if (!outcome.ok) throw refusal(outcome.problem);
+        this.#piecesEncoded++;
         return outcome.bytes;
       },
-      concurrency,
+      this.#piscina.threads.length,
+      file,
     );
+  }
+
+  /** Resolves when this conversion may be one in pieces, its place counted in #splitting. */
+  async #splitSlot(signal: AbortSignal): Promise<void> {
+    if (this.#splitting < this.#piscina.threads.length) {
+      this.#splitting++;
+      return;
+    }
+    await this.#splitsWaiting.wait(signal).catch((error: unknown) => {
+      throw this.#poolError(error, signal);
+    });
+  }
+
+  /** Resolves when a thread is free for a piece, with the task already counted in #tasks. */
+  #freeThread(signal: AbortSignal): Promise<void> {
+    if (this.#piecesWaiting.length === 0 && this.#tasks < this.#piscina.threads.length && !signal.aborted) {
+      this.#tasks++;
+      return Promise.resolve();
+    }
+    return this.#piecesWaiting.wait(signal);
+  }
+
+  #taskEnded(): void {
+    this.#tasks--;
+    while (this.#piecesWaiting.length > 0 && this.#tasks < this.#piscina.threads.length && this.#piscina.queueSize === 0) {
+      this.#tasks++;
+      this.#piecesWaiting.next();
+    }
   }
 
   async #convertWhole(path: string, options: ConversionOptions, sink: Mp3Sink, deadline: AbortSignal): Promise<ConversionSummary> {
@@ -155,22 +241,30 @@ export class ConversionPool {
     }
   }
 
-  /** One task on a thread, with the pool's own errors for a full queue and a task past the deadline. */
-  async #run<T extends Outcome<unknown>>(task: WorkerTask, signal: AbortSignal, transferList?: Transferable[]): Promise<T> {
-    this.#tasks++;
+  /**
+   * One task on a thread, with the pool's own errors for a full queue and a task past the deadline. `counted`: the
+   * task was counted in #tasks when its thread was found free (#freeThread).
+   */
+  async #run<T extends Outcome<unknown>>(task: WorkerTask, signal: AbortSignal, transferList?: Transferable[], counted = false): Promise<T> {
+    if (!counted) this.#tasks++;
     try {
       return (await this.#piscina.run(task, { signal, ...(transferList ? { transferList } : {}) })) as T;
     } catch (error) {
-      if (signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') {
-        throw new ConversionTimeoutError(`the conversion ran past ${this.#options.taskTimeoutMs} ms`);
-      }
-      if (error instanceof Error && /Task queue is at limit|No task queue available/.test(error.message)) {
-        throw new ConversionPoolBusyError('every conversion thread is busy and the queue is full');
-      }
-      throw error;
+      throw this.#poolError(error, signal);
     } finally {
-      this.#tasks--;
+      this.#taskEnded();
     }
+  }
+
+  /** A task's failure as the pool's own error where it is one: past the deadline, or refused by a full queue. */
+  #poolError(error: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') {
+      return new ConversionTimeoutError(`the conversion ran past ${this.#options.taskTimeoutMs} ms`);
+    }
+    if (error instanceof Error && /Task queue is at limit|No task queue available/.test(error.message)) {
+      return new ConversionPoolBusyError('every conversion thread is busy and the queue is full');
+    }
+    return error;
   }
 
   async close(): Promise<void> {

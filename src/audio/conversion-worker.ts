@@ -2,7 +2,7 @@
 // the task's port as they are made.
 import { workerData } from 'node:worker_threads';
 import { AudioError } from './audio-error.js';
-import { convertWavFile, encodeWavPiece, planConversionOf } from './convert-wav.js';
+import { convertWavFile, encodeWavPiece } from './convert-wav.js';
 import {
   MAX_UNACKNOWLEDGED_CHUNKS,
   type AckMessage,
@@ -10,19 +10,16 @@ import {
   type ConversionTask,
   type Outcome,
   type PieceOutcome,
-  type PlanOutcome,
   type WorkerData,
   type WorkerTask,
 } from './worker-messages.js';
 
 const { lameWasm } = workerData as WorkerData;
 
-export default function run(task: WorkerTask): Promise<ConversionOutcome | PlanOutcome | PieceOutcome> {
+export default function run(task: WorkerTask): Promise<ConversionOutcome | PieceOutcome> {
   switch (task.kind) {
     case 'convert':
       return convert(task);
-    case 'plan':
-      return refusalsAsData(async () => ({ ok: true, plan: await planConversionOf(task.path, task.options) }));
     case 'piece':
       // The piece's bytes are copied to the main thread: a megabyte a minute at 128 kbps, a millisecond's copy.
       return refusalsAsData(async () => ({ ok: true, bytes: await encodeWavPiece(task.path, task.plan, task.range, lameWasm) }));

@@ -4,8 +4,9 @@
 // by the chunk size whatever the length of the recording. A long recording can also be encoded in pieces on several
 // threads (encodeWavPiece; the pool joins them).
 import { open, type FileHandle } from 'node:fs/promises';
+import type { ArrivingFile } from './arriving-file.js';
 import { badOption, tooLarge, tooLong } from './audio-error.js';
-import { positionalReader } from './file-reader.js';
+import { arrivingReader, positionalReader } from './file-reader.js';
 import { lameCbrBitrateKbps } from './lame-tag.js';
 import { createLameJsEncoder } from './lamejs-encoder.js';
 import { mpegVersionForRate, samplesPerFrame } from './mp3-frames.js';
@@ -63,6 +64,11 @@ export interface ConversionSummary {
    * at `offset` of the output.
    */
   infoFrame: { offset: number; bytes: Uint8Array };
+  /**
+   * Present when the ID3 tag written first must be replaced by this one of the same size: the recording arrived cut
+   * short of the length its header declared, which the tag had announced.
+   */
+  id3Tag?: { offset: number; bytes: Uint8Array };
 }
 
 export type Mp3Sink = (bytes: Uint8Array) => void | Promise<void>;
@@ -141,15 +147,36 @@ export function planConversion(format: WavFormat, options: ConversionOptions): C
   return { format, options, settings, outputSamples, samplesPerFrame: spf };
 }
 
-/** Reads the header of the WAV at `path` and plans its conversion. */
-export async function planConversionOf(path: string, options: ConversionOptions): Promise<ConversionPlan> {
-  const file = await open(path, 'r');
+/**
+ * Reads the header of a WAV file and plans its conversion. A file still arriving is read as soon as its header is on
+ * disk, so a recording that will be refused is refused before the rest of it arrives; only a data chunk of unknown
+ * size (streaming writers) makes this wait for the whole file, since its length is the file's.
+ */
+export async function planConversionOf(source: string | ArrivingFile, options: ConversionOptions): Promise<ConversionPlan> {
+  const arriving = typeof source === 'string' ? undefined : source;
+  const file = await open(arriving ? arriving.path : (source as string), 'r');
   try {
-    const { size } = await file.stat();
-    return planConversion(await readWavHeader(positionalReader(file, size), size), options);
+    if (!arriving) {
+      const { size } = await file.stat();
+      return planConversion(await readWavHeader(positionalReader(file, size), size), options);
+    }
+    const read = arrivingReader(file, arriving);
+    const format = await readWavHeader(read, arriving.arrivedSize ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(format.frames)) return planConversion(format, options);
+    return planConversion(await readWavHeader(read, await arriving.complete()), options);
   } finally {
     await file.close();
   }
+}
+
+/**
+ * The plan of `plan`'s file now that it has all arrived: the same, or, for a file cut short of what its header
+ * declared, one with the frames it really holds.
+ */
+export async function settledPlan(plan: ConversionPlan, arriving: ArrivingFile): Promise<ConversionPlan> {
+  const size = await arriving.complete();
+  if (plan.format.dataOffset + plan.format.dataBytes <= size) return plan;
+  return planConversionOf(arriving.path, plan.options);
 }
 
 /** Decodes and encodes input frames [from, to) of a planned conversion, each encoder output handed to `emit`. */

@@ -11,15 +11,21 @@ const FRAME_HEADER_BYTES = 10;
 const UTF8 = 3; // ID3v2.4 text encoding byte
 const MAX_SYNCSAFE = 2 ** 28 - 1;
 
-/** An ID3v2.4 tag holding TIT2 (title) and TLEN (length), without padding, extended header or unsynchronisation. */
-export function buildId3v24Tag(fields: Id3Fields): Uint8Array {
+/**
+ * An ID3v2.4 tag holding TIT2 (title) and TLEN (length), without extended header or unsynchronisation, padded with
+ * zeros to `sizeBytes` when that is more than it needs (to replace a tag already written, in its place).
+ */
+export function buildId3v24Tag(fields: Id3Fields, sizeBytes = 0): Uint8Array {
   if (!Number.isFinite(fields.lengthMs) || fields.lengthMs < 0) {
     throw new RangeError(`lengthMs must be a finite number of milliseconds, at least 0, got ${fields.lengthMs}`);
   }
   // In v2.4 a NUL separates the values of a multi-valued text frame; one inside a title would split it in two.
   const title = fields.title.replaceAll('\0', '');
   const frames = [textFrame('TIT2', title), textFrame('TLEN', String(Math.round(fields.lengthMs)))];
-  const bodyBytes = frames.reduce((sum, frame) => sum + frame.length, 0);
+  const bodyBytes = Math.max(
+    frames.reduce((sum, frame) => sum + frame.length, 0),
+    sizeBytes - HEADER_BYTES,
+  );
 
   const tag = new Uint8Array(HEADER_BYTES + bodyBytes);
   tag.set([0x49, 0x44, 0x33, 4, 0, 0]); // "ID3", version 2.4.0, no flags

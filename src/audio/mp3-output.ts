@@ -21,6 +21,7 @@ export interface ConversionPlan {
 
 export class Mp3Output {
   #bytes = 0;
+  #id3Bytes = 0;
   #infoOffset = 0;
   readonly #audio = new Mp3StreamStats();
   readonly #audioHash = createHash('sha256');
@@ -48,9 +49,8 @@ export class Mp3Output {
 
   /** Tags first: the ID3 tag is complete now; the Info frame is a placeholder of its final size. */
   async begin(): Promise<void> {
-    const { format, options } = this.plan;
-    await this.#emit(buildId3v24Tag({ title: options.title ?? '', lengthMs: Math.round((format.frames / format.sampleRate) * 1000) }));
-    this.#infoOffset = this.#bytes;
+    await this.#emit(this.#id3Tag(this.plan));
+    this.#id3Bytes = this.#infoOffset = this.#bytes;
     await this.#emit(buildInfoFrame(this.#infoSpec));
   }
 
@@ -62,9 +62,22 @@ export class Mp3Output {
     await this.#emit(bytes);
   }
 
-  end(): ConversionSummary {
+  #id3Tag({ format, options }: ConversionPlan, sizeBytes?: number): Uint8Array {
+    return buildId3v24Tag({ title: options.title ?? '', lengthMs: Math.round((format.frames / format.sampleRate) * 1000) }, sizeBytes);
+  }
+
+  /**
+   * The summary, with the Info frame to write over its placeholder. `settled` is the plan of the file as it finally
+   * arrived: one cut short of what its header declared has fewer frames, and then the ID3 tag written first is
+   * replaced too (same size, its length corrected).
+   */
+  end(settled: ConversionPlan = this.plan): ConversionSummary {
     this.#audio.finish();
-    const { format, options, settings, samplesPerFrame, outputSamples } = this.plan;
+    const { format, options, settings, samplesPerFrame, outputSamples } = settled;
+    const retagged = format.frames !== this.plan.format.frames;
+    const id3Tag = retagged ? this.#id3Tag(settled, this.#id3Bytes) : undefined;
+    // Fewer frames never need more digits; a longer tag would overwrite the Info frame.
+    if (id3Tag && id3Tag.length !== this.#id3Bytes) throw new Error(`the corrected ID3 tag takes ${id3Tag.length} bytes, not ${this.#id3Bytes}`);
     return {
       input: {
         container: format.container,
@@ -87,6 +100,7 @@ export class Mp3Output {
         audioSha256: new Uint8Array(this.#audioHash.digest()),
       },
       infoFrame: { offset: this.#infoOffset, bytes: buildInfoFrame(this.#infoSpec, infoFrameStats(this.#audio, samplesPerFrame, outputSamples)) },
+      ...(id3Tag ? { id3Tag: { offset: 0, bytes: id3Tag } } : {}),
     };
   }
 }

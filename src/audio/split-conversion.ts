@@ -1,15 +1,20 @@
 // A long recording converted in pieces on several threads at once (issue 15): cut as split-plan.ts plans, each piece
 // encoded by a worker from a fresh encoder, the pieces joined at their seams (mp3-join.ts) in order as they arrive,
-// with the same tags, hash and Info frame as a conversion on one thread (mp3-output.ts).
+// with the same tags, hash and Info frame as a conversion on one thread (mp3-output.ts). A recording still being
+// uploaded is converted as it arrives: each piece starts once its bytes are on disk.
+import type { ArrivingFile } from './arriving-file.js';
 import { mp3Piece, joinedSegment, type Mp3Piece } from './mp3-join.js';
 import { Mp3Output, type ConversionPlan } from './mp3-output.js';
-import type { ConversionSummary, Mp3Sink } from './convert-wav.js';
+import { settledPlan, type ConversionSummary, type Mp3Sink } from './convert-wav.js';
 import type { FrameRange } from './sample-chunks.js';
-import { planPieces, seamBetween } from './split-plan.js';
+import { planPieces, seamBetween, type PieceRange } from './split-plan.js';
 
 // Seconds of audio per piece. Shorter pieces let another upload's conversion take the next free thread sooner (a
 // piece takes 2-3 s on one core); each also costs 3 s of pre- and post-roll, 5 % at this length.
 export const PIECE_SECONDS = 60;
+// The last piece is short: it is what remains to encode once an upload's last byte has arrived (a few tenths of a
+// second), and the piece that keeps one thread busy while the other has nothing left.
+export const LAST_PIECE_SECONDS = 10;
 
 export type PieceEncoder = (range: FrameRange, signal: AbortSignal) => Promise<Uint8Array>;
 
@@ -19,17 +24,36 @@ export function canSplit(plan: ConversionPlan, minSeconds: number): boolean {
   return minSeconds > 0 && plan.options.encoder === 'wasm' && !plan.format.blocks && seconds >= Math.max(minSeconds, 2 * PIECE_SECONDS);
 }
 
+/** Where the pieces of a planned conversion start and end: a minute each, and a short one last. */
+export function piecesOf({ format, settings }: ConversionPlan): PieceRange[] {
+  const rate = format.sampleRate;
+  const lastStart = format.frames - LAST_PIECE_SECONDS * rate;
+  const count = Math.max(1, Math.round(lastStart / rate / PIECE_SECONDS));
+  const starts = [...Array.from({ length: count - 1 }, (_, k) => ((k + 1) * lastStart) / count), lastStart];
+  return planPieces(format.frames, rate, settings.outputSampleRate, starts);
+}
+
 /**
  * Encodes the planned conversion in pieces, at most `concurrency` at a time, and hands the joined stream to `sink` in
  * order. A piece starts when another ends, so that a conversion queued meanwhile gets the thread first; at most
  * twice `concurrency` finished pieces wait for their turn to be joined.
+ *
+ * With `arriving`, the file may still be arriving: a piece starts once its bytes are on disk. If the file ends short of
+ * what its header declared, the pieces past its end are dropped: a piece is encoded only if the one before it arrived
+ * whole, and the last one kept ends where the file does.
  */
-export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encode: PieceEncoder, concurrency: number): Promise<ConversionSummary> {
-  const { format, settings } = plan;
-  const count = Math.max(2, Math.round(format.frames / format.sampleRate / PIECE_SECONDS));
-  const ranges = planPieces(format.frames, format.sampleRate, settings.outputSampleRate, count);
+export async function convertInPieces(
+  plan: ConversionPlan,
+  sink: Mp3Sink,
+  encode: PieceEncoder,
+  concurrency: number,
+  arriving?: ArrivingFile,
+): Promise<ConversionSummary> {
+  const { format } = plan;
+  const ranges = piecesOf(plan);
+  const bytesThrough = (frames: number) => format.dataOffset + frames * format.frameBytes;
   const stop = new AbortController();
-  const pieces: Promise<Mp3Piece>[] = [];
+  const pieces: Promise<Mp3Piece | undefined>[] = [];
   let running = 0;
   let joined = 0;
   // The first piece to fail on its own (not because it was told to stop): what the conversion fails with, whichever
@@ -37,9 +61,17 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
   let failure: unknown;
   const startMore = () => {
     while (pieces.length < ranges.length && running < concurrency && pieces.length - joined < 2 * concurrency && !stop.signal.aborted) {
-      const range = ranges[pieces.length]!;
+      const k = pieces.length;
+      const range = ranges[k]!;
       running++;
-      const piece = encode({ from: range.inputStart, to: range.inputEnd }, stop.signal).then((bytes) => mp3Piece(bytes, range.firstFrame));
+      const piece = (async () => {
+        if (arriving) {
+          const onDisk = await arriving.available(bytesThrough(range.inputEnd));
+          if (k > 0 && onDisk < bytesThrough(ranges[k - 1]!.inputEnd)) return undefined;
+          if (stop.signal.aborted) throw stop.signal.reason;
+        }
+        return mp3Piece(await encode({ from: range.inputStart, to: range.inputEnd }, stop.signal), range.firstFrame);
+      })();
       piece.then(
         () => {
           running--;
@@ -64,10 +96,11 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
   try {
     startMore();
     await output.begin();
-    let before = await piece(0);
+    let before = (await piece(0))!;
     let from = 0;
     for (let k = 1; k < ranges.length; k++) {
       const after = await piece(k);
+      if (!after) break; // the file ended in the piece before
       const seam = seamBetween(before, after, ranges[k]!);
       await output.audio(joinedSegment(before, from, seam, after));
       joined = k;
@@ -76,7 +109,7 @@ export async function convertInPieces(plan: ConversionPlan, sink: Mp3Sink, encod
       from = seam;
     }
     await output.audio(joinedSegment(before, from, undefined));
-    return output.end();
+    return output.end(arriving ? await settledPlan(plan, arriving) : plan);
   } catch (error) {
     stop.abort();
     // The other pieces' failures are this one's consequences.

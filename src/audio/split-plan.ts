@@ -23,18 +23,23 @@ const FLUSH_FRAMES = 4;
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
- * Cuts `inputSamples` samples at `inputRate`, encoded at `outputRate`, into `pieces` ranges of about equal length.
- * Each boundary is a frame whose first output sample falls on a whole input sample, so a piece's frames cover the
- * same samples as a serial encode's frames of the same index (with resampling that is every `grid`-th frame).
+ * Cuts `inputSamples` samples at `inputRate`, encoded at `outputRate`, into `pieces` ranges of about equal length, or
+ * into pieces starting near the given input samples (each after the first). Each boundary is a frame whose first
+ * output sample falls on a whole input sample, so a piece's frames cover the same samples as a serial encode's frames
+ * of the same index (with resampling that is every `grid`-th frame).
  */
-export function planPieces(inputSamples: number, inputRate: number, outputRate: number, pieces: number): PieceRange[] {
+export function planPieces(inputSamples: number, inputRate: number, outputRate: number, pieces: number | readonly number[]): PieceRange[] {
   const samplesPerFrame = outputRate >= 32_000 ? 1152 : 576;
   const grid = outputRate / gcd(outputRate, samplesPerFrame * inputRate);
   const inputPerFrame = (samplesPerFrame * inputRate) / outputRate;
   const totalFrames = Math.floor(inputSamples / inputPerFrame);
   const preFrames = Math.ceil((PRE_ROLL_SECONDS * outputRate) / samplesPerFrame / grid) * grid;
   const postSamples = Math.ceil(POST_ROLL_SECONDS * inputRate);
-  const boundaries = Array.from({ length: pieces }, (_, k) => (k === 0 ? 0 : Math.round((k * totalFrames) / pieces / grid) * grid));
+  const onGrid = (frame: number) => Math.round(frame / grid) * grid;
+  const boundaries =
+    typeof pieces === 'number'
+      ? Array.from({ length: pieces }, (_, k) => onGrid((k * totalFrames) / pieces))
+      : [0, ...pieces.map((start) => onGrid(start / inputPerFrame))];
   return boundaries.map((boundaryFrame, k) => {
     const firstFrame = Math.max(0, boundaryFrame - preFrames);
     const next = boundaries[k + 1];

@@ -20,13 +20,6 @@ export interface ConversionTask {
   port: MessagePort;
 }
 
-/** Read the header and plan the conversion: what a split conversion needs before it cuts the recording. */
-export interface PlanTask {
-  kind: 'plan';
-  path: string;
-  options: ConversionOptions;
-}
-
 /** One piece of a split conversion: input frames `range` encoded from a fresh encoder, raw frames back. */
 export interface PieceTask {
   kind: 'piece';
@@ -35,7 +28,7 @@ export interface PieceTask {
   range: FrameRange;
 }
 
-export type WorkerTask = ConversionTask | PlanTask | PieceTask;
+export type WorkerTask = ConversionTask | PieceTask;
 
 /** Worker → main: one piece of MP3, its buffer transferred. */
 export interface Mp3ChunkMessage {
@@ -51,7 +44,6 @@ export interface AckMessage {
 /** What a task resolves to. Errors travel as data: an Error's class and fields do not survive the thread hop. */
 export type Outcome<T> = ({ ok: true } & T) | { ok: false; problem: AudioProblem };
 export type ConversionOutcome = Outcome<{ summary: ConversionSummary; chunks: number }>;
-export type PlanOutcome = Outcome<{ plan: ConversionPlan }>;
 export type PieceOutcome = Outcome<{ bytes: Uint8Array }>;
 
 /** Chunks a worker may have sent and not yet seen acknowledged; bounds the memory between the two threads. */

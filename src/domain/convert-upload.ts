@@ -1,5 +1,6 @@
-// The upload use case: convert a spooled WAV and store the MP3 with its metadata, all or nothing.
+// The upload use case: convert a spooled WAV, as it arrives, and store the MP3 with its metadata, all or nothing.
 import { randomUUID } from 'node:crypto';
+import type { ArrivingFile } from '../audio/arriving-file.js';
 import type { Sql } from '../db/connect.js';
 import { insertRecord, type RecordRow } from '../db/record-queries.js';
 import { AudioError } from '../audio/audio-error.js';
@@ -11,8 +12,8 @@ import { ensureRoomAtCommit, quotaExceeded, type StorageQuota } from './storage-
 import { cleanUploadName } from './upload-name.js';
 
 export interface UploadedWav {
-  /** The spooled file; the caller removes it afterwards. */
-  path: string;
+  /** The spooled file, possibly still arriving; the caller removes it afterwards. */
+  file: ArrivingFile;
   /** The client's file name; stored, and used as the MP3's title, once cleaned (see upload-name.ts). */
   originalName: string;
 }
@@ -71,11 +72,20 @@ function domainErrorOf(error: unknown, quota?: { allowedBytes: number; leftBytes
   return error;
 }
 
+/** How the caller steers a conversion that begins before its request has been read to the end. */
+export interface ConversionControl {
+  /** Stops the conversion; nothing of it is kept. */
+  signal?: AbortSignal;
+  /** Awaited before the record is committed: the rest of the request must be read and valid first. */
+  beforeCommit?: Promise<unknown>;
+}
+
 export async function convertUpload(
   { sql, pool, events, storageQuota }: ConvertUploadDeps,
   userId: string,
   upload: UploadedWav,
   options: Omit<ConversionOptions, 'title'>,
+  { signal, beforeCommit }: ConversionControl = {},
 ): Promise<RecordRow> {
   const recordId = randomUUID();
   const name = cleanUploadName(upload.originalName);
@@ -84,8 +94,11 @@ export async function convertUpload(
   const wallSeconds = () => (performance.now() - started) / 1000;
   events?.started();
   try {
-    const summary = await pool.convert(upload.path, { ...options, title: name }, (bytes) => writer.write(bytes));
+    const summary = await pool.convert(upload.file, { ...options, title: name }, (bytes) => writer.write(bytes), signal);
     await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
+    if (summary.id3Tag) await writer.patch(summary.id3Tag.offset, summary.id3Tag.bytes);
+    await beforeCommit;
+    signal?.throwIfAborted();
     const record = await writer.commit(async (tx) => {
       await ensureRoomAtCommit(tx, userId, writer.bytes, storageQuota);
       return insertRecord(tx, {
@@ -118,7 +131,8 @@ export async function convertUpload(
       options.maxOutputBytes === undefined ? undefined : { allowedBytes: storageQuota.maxBytesPerUser, leftBytes: options.maxOutputBytes },
     );
     events?.failed({
-      reason: translated instanceof DomainError ? translated.code : 'internal-error',
+      // Stopped by its request (the upload failed or was refused, or options came after the file): not a fault.
+      reason: signal?.aborted ? 'cancelled' : translated instanceof DomainError ? translated.code : 'internal-error',
       message: translated instanceof Error ? translated.message : String(translated),
       wallSeconds: wallSeconds(),
     });

@@ -1,5 +1,6 @@
 // Receives the multipart upload of POST /record: spools the one WAV file to disk (never into memory), and only once
-// the caller has checked the user's token and reserved room in the spool, when the file part starts.
+// the caller has checked the user's token and reserved room in the spool, when the file part starts. The caller is
+// told as soon as the file starts, and then as its bytes reach the disk, so it can convert while the upload arrives.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import multer from '@koa/multer';
 import type { Context } from 'koa';
+import { FileArrival, type ArrivingFile } from '../audio/arriving-file.js';
 import { HttpProblem } from './errors.js';
 import type { SpoolReservation } from './spool-budget.js';
 
@@ -27,6 +29,13 @@ export interface WavUploadLimits {
  * the file, or throws to refuse the upload with nothing written.
  */
 export type BeforeFile = (fieldsSoFar: Record<string, string>) => Promise<SpoolReservation>;
+
+/**
+ * Called once the file part has started to be spooled, with the file as it arrives. A rejection of the promise it
+ * returns refuses the upload at once, without reading the rest (a recording whose header rules it out), unless the
+ * upload itself failed first.
+ */
+export type OnFile = (file: ArrivingFile, originalName: string) => Promise<unknown>;
 
 // Room for the multipart framing and the text fields around the file.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -49,31 +58,46 @@ const MULTER_PROBLEMS: Record<string, (maxUploadBytes: number) => HttpProblem> =
 // multer 2 hands storage engines the part as a stream; the @types package still describes multer 1.
 interface IncomingFilePart {
   stream: Readable;
+  originalname: string;
   path?: string;
 }
 type StoredFileInfo = { path: string; size: number; destination: string; filename: string };
 
 class SpoolStorage {
-  readonly #streams = new Map<string, WriteStream>();
+  // Every file of this request, written or being written: its conversion may refuse it even after it is complete.
+  readonly #streams = new Map<string, { out: WriteStream; arrival: FileArrival }>();
 
   constructor(
     readonly dir: string,
     readonly written: (bytes: number) => void,
+    readonly started: (file: FileArrival, originalName: string) => void,
   ) {}
 
   _handleFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: unknown, info?: StoredFileInfo) => void): void {
     const filePath = path.join(this.dir, `${randomUUID()}.upload`);
     // Only this process reads its spool: the uploads are other people's recordings.
     const out = createWriteStream(filePath, { flags: 'wx', mode: 0o600 });
-    this.#streams.set(filePath, out);
+    const arrival = new FileArrival(filePath);
+    this.#streams.set(filePath, { out, arrival });
     let settled = false;
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
-      this.#discard(filePath);
+      void this.#discard(filePath);
       cb(error);
     };
-    file.stream.on('data', (chunk: Buffer) => this.written(chunk.length));
+    file.stream.on('data', (chunk: Buffer) => {
+      this.written(chunk.length);
+      // A write's callback runs once its bytes are in the file, where a conversion thread may read them.
+      const more = out.write(chunk, (error) => {
+        if (!error) arrival.wrote(chunk.length);
+      });
+      if (!more) {
+        file.stream.pause();
+        out.once('drain', () => file.stream.resume());
+      }
+    });
+    file.stream.on('end', () => out.end());
     file.stream.on('error', fail);
     file.stream.on('close', () => {
       if (!file.stream.readableEnded) fail(new Error('Request closed'));
@@ -82,26 +106,29 @@ class SpoolStorage {
     out.on('finish', () => {
       if (settled) return;
       settled = true;
-      this.#streams.delete(filePath);
+      arrival.ended();
       cb(null, { path: filePath, size: out.bytesWritten, destination: this.dir, filename: path.basename(filePath) });
     });
-    file.stream.pipe(out);
+    // Once the file exists, so that its reader can open it.
+    out.once('open', () => this.started(arrival, file.originalname));
   }
 
   _removeFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: Error | null) => void): void {
-    if (file.path) this.#discard(file.path);
+    if (file.path) void this.#discard(file.path);
     cb(null);
   }
 
-  /** Ends and removes every file this request is still writing or has written. */
-  discardAll(): void {
-    for (const filePath of [...this.#streams.keys()]) this.#discard(filePath);
+  /** Ends and removes every file this request is still writing or has written; the request answers without them. */
+  async discardAll(): Promise<void> {
+    await Promise.all([...this.#streams.keys()].map((filePath) => this.#discard(filePath)));
   }
 
-  #discard(filePath: string): void {
-    this.#streams.get(filePath)?.destroy();
+  #discard(filePath: string): Promise<void> {
+    const stream = this.#streams.get(filePath);
+    stream?.out.destroy();
+    stream?.arrival.failed(new Error('the upload stopped before the file was complete'));
     this.#streams.delete(filePath);
-    rm(filePath, { force: true }).catch(() => {});
+    return rm(filePath, { force: true }).catch(() => {});
   }
 }
 
@@ -122,7 +149,7 @@ export function refuseUploadFromHeaders(ctx: Context, limits: Pick<WavUploadLimi
 
 export function receiveWavUpload(limits: WavUploadLimits) {
   /** The caller has already run refuseUploadFromHeaders, with its other checks of the request head. */
-  return async function receive(ctx: Context, beforeFile: BeforeFile): Promise<SpooledFile | undefined> {
+  return async function receive(ctx: Context, beforeFile: BeforeFile, onFile: OnFile): Promise<SpooledFile | undefined> {
     // multer answers an error only once the whole body has been read and discarded. A refusal that needs no more of
     // the body (a wrong token, too many bytes) is answered at once instead; the rest of the body is then discarded by
     // the lingering close (lingering-close.ts).
@@ -136,7 +163,16 @@ export function receiveWavUpload(limits: WavUploadLimits) {
     };
     ctx.req.on('data', countBytes);
     let reservation: SpoolReservation | undefined;
-    const spool = new SpoolStorage(limits.spoolDir, (bytes) => reservation?.written(bytes));
+    const spool = new SpoolStorage(
+      limits.spoolDir,
+      (bytes) => reservation?.written(bytes),
+      (file, originalName) => {
+        onFile(file, originalName).catch((error: unknown) => {
+          // An upload that stopped half way is reported as such by multer, below.
+          if (!file.hasFailed) refuse(error);
+        });
+      },
+    );
     const upload = multer({
       storage: spool as unknown as multer.StorageEngine,
       // Part headers are UTF-8 in practice (browsers, curl); busboy's default would garble "запись.wav".
@@ -162,7 +198,7 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       await Promise.race([parsed, refused]);
     } catch (error) {
       // Whatever was being written is useless now, even if multer is still busy with the body.
-      spool.discardAll();
+      await spool.discardAll();
       const code = (error as { code?: string }).code;
       const known = code ? MULTER_PROBLEMS[code] : undefined;
       if (known) throw known(limits.maxUploadBytes);

@@ -1,10 +1,12 @@
-// POST /record: refuse what the headers already rule out, authenticate, reserve spool space, spool the WAV, convert
-// it, answer with the new record. Nothing reaches the disk before the user is authenticated.
+// POST /record: refuse what the headers already rule out, authenticate, reserve spool space, spool the WAV and convert
+// it as it arrives, answer with the new record. Nothing reaches the disk before the user is authenticated.
 import { rm } from 'node:fs/promises';
 import type Router from '@koa/router';
+import { wholeFile, type ArrivingFile } from '../../audio/arriving-file.js';
 import type { ConversionPool } from '../../audio/conversion-pool.js';
 import type { EncoderName } from '../../audio/mp3-encoder.js';
 import type { Sql } from '../../db/connect.js';
+import type { RecordRow } from '../../db/record-queries.js';
 import { convertUpload, ensureConversionCapacity, type ConversionOutcomeListener } from '../../domain/convert-upload.js';
 import { unauthorized, validationFailed } from '../../domain/errors.js';
 import { storageLeft, type StorageQuota } from '../../domain/storage-quota.js';
@@ -58,10 +60,35 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
     let reservation: SpoolReservation | undefined;
     // MP3 bytes this user may still store: a user at the quota is refused before the body is read.
     let roomBytes = Infinity;
+    // The conversion, begun as soon as the file starts to arrive, and what stops it. It commits its record only once
+    // the whole request has been read and found valid.
+    let conversion: { promise: Promise<RecordRow>; options: string; stop: AbortController } | undefined;
+    const requestRead = readToTheEnd();
     const admit = async (userId: string) => {
       authenticatedUser = userId;
       releaseSlot = deps.conversionSlots.acquire(userId);
       roomBytes = await storageLeft(sql, userId, deps.storageQuota);
+    };
+    const convert = (userId: string, fields: UploadFields, upload: ArrivingFile, originalName: string) => {
+      const stop = new AbortController();
+      const promise = convertUpload(
+        { sql, pool, events: deps.conversionEvents, storageQuota: deps.storageQuota },
+        userId,
+        { file: upload, originalName },
+        {
+          encoder: deps.encoder,
+          bitrateKbps: fields.bitrate,
+          vbrQuality: fields.vbr,
+          mono: fields.mono,
+          maxDurationSeconds: deps.maxAudioSeconds,
+          maxOutputBytes: Number.isFinite(roomBytes) ? roomBytes : undefined,
+        },
+        { signal: stop.signal, beforeCommit: requestRead.promise },
+      );
+      // Observed below, or stopped and no longer wanted.
+      promise.catch(() => {});
+      conversion = { promise, options: optionsKey(fields), stop };
+      return promise;
     };
     try {
       // What the request head alone decides is refused before any of the body is read, and before a client that
@@ -82,37 +109,63 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
         }
         return parsed;
       };
-      file = await receive(ctx, async (fieldsSoFar) => {
-        if (fieldsSoFar.user !== undefined) await authenticate(fieldsSoFar);
-        else if (authenticatedUser === undefined) throw credentialsAfterFile();
-        // The declared length bounds the file; a body of unknown length (chunked) may be as large as allowed.
-        const declared = Number(ctx.get('Content-Length'));
-        reservation = await deps.spoolBudget.reserve(declared > 0 ? declared : deps.maxUploadBytes);
-        return reservation;
-      });
-      const fields = await authenticate(ctx.request.body as Record<string, string>);
-      if (!file) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
-      const record = await convertUpload(
-        { sql, pool, events: deps.conversionEvents, storageQuota: deps.storageQuota },
-        fields.user,
-        { path: file.path, originalName: file.originalName },
-        {
-          encoder: deps.encoder,
-          bitrateKbps: fields.bitrate,
-          vbrQuality: fields.vbr,
-          mono: fields.mono,
-          maxDurationSeconds: deps.maxAudioSeconds,
-          maxOutputBytes: Number.isFinite(roomBytes) ? roomBytes : undefined,
+      let fieldsAtFile: UploadFields | undefined;
+      file = await receive(
+        ctx,
+        async (fieldsSoFar) => {
+          if (fieldsSoFar.user !== undefined) fieldsAtFile = await authenticate(fieldsSoFar);
+          else if (authenticatedUser === undefined) throw credentialsAfterFile();
+          // With a Bearer token the user field may still follow; the options sent so far are what the conversion
+          // starts with (a bad one is refused now).
+          else fieldsAtFile = parseInput(uploadFields, withoutBlanks({ ...fieldsSoFar, user: authenticatedUser }));
+          // The declared length bounds the file; a body of unknown length (chunked) may be as large as allowed.
+          const declared = Number(ctx.get('Content-Length'));
+          reservation = await deps.spoolBudget.reserve(declared > 0 ? declared : deps.maxUploadBytes);
+          return reservation;
         },
+        (upload, originalName) => convert(authenticatedUser!, fieldsAtFile!, upload, originalName),
       );
+      const fields = await authenticate(ctx.request.body as Record<string, string>);
+      if (!file || !conversion) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
+      if (conversion.options !== optionsKey(fields)) {
+        // Options sent after the file: the conversion begun without them starts again, from the whole file.
+        conversion.stop.abort();
+        await conversion.promise.catch(() => {});
+        convert(fields.user, fields, wholeFile(file.path, file.size), file.originalName);
+      }
+      requestRead.resolve();
+      const record = await conversion.promise;
       const view = recordView(linkOrigin(ctx), record);
       ctx.status = 201;
       ctx.set('Location', view.url);
       ctx.body = view;
     } finally {
+      requestRead.reject(new Error('the request ended before it was read'));
+      // A conversion still running (the upload failed, or was refused) stops, and is over, before its file goes.
+      if (conversion) {
+        conversion.stop.abort();
+        await conversion.promise.catch(() => {});
+      }
       releaseSlot?.();
       if (file) await rm(file.path, { force: true });
       reservation?.release();
     }
   });
 }
+
+/** Settled once the request has been read: resolved if it was whole and valid. */
+function readToTheEnd(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => {}); // a conversion that never got as far as its commit does not observe it
+  return { promise, resolve, reject };
+}
+
+type UploadFields = ReturnType<typeof uploadFields.parse>;
+
+/** The conversion options among the fields, as a key: equal keys, equal conversions. */
+const optionsKey = (fields: UploadFields) => JSON.stringify([fields.bitrate, fields.vbr, fields.mono]);
