@@ -4,6 +4,7 @@ import { AudioError } from '../../src/audio/audio-error.js';
 import { readWavHeader, type WavFormat } from '../../src/audio/wav-header.js';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav, type WavSpec } from '../fixtures/wav-writer.js';
+import { writeCodedWav } from '../support/coded-wav.js';
 
 const header = suite('readWavHeader');
 
@@ -110,26 +111,8 @@ for (const [name, bytes, kind, property, message] of refusals) {
 
 header('when a block-coded file has a fact chunk, then it ends the audio inside the last block, and is ignored when it ends before', async () => {
   // Mono IMA ADPCM in 256-byte blocks of 505 frames: four blocks hold 2,020.
-  const ima = (fact: number) => {
-    const file = new Uint8Array(12 + 28 + 12 + 8 + 4 * 256);
-    const view = new DataView(file.buffer);
-    const id = (at: number, text: string) => file.set(Array.from(text, (c) => c.charCodeAt(0)), at);
-    id(0, 'RIFF');
-    view.setUint32(4, file.length - 8, true);
-    id(8, 'WAVE');
-    id(12, 'fmt ');
-    view.setUint32(16, 20, true);
-    [0x11, 1].forEach((v, i) => view.setUint16(20 + 2 * i, v, true));
-    view.setUint32(24, 8000, true);
-    view.setUint32(28, 4055, true);
-    [256, 4, 2, 505].forEach((v, i) => view.setUint16(32 + 2 * i, v, true));
-    id(40, 'fact');
-    view.setUint32(44, 4, true);
-    view.setUint32(48, fact, true);
-    id(52, 'data');
-    view.setUint32(56, 4 * 256, true);
-    return file;
-  };
+  const fmt = { formatTag: 0x11, channels: 1, sampleRate: 8000, blockAlign: 256, bitsPerSample: 4, extension: Uint8Array.from([505 & 0xff, 505 >> 8]) };
+  const ima = (fact: number) => writeCodedWav({ fmt, data: new Uint8Array(4 * 256) }, fact);
   const framesFor = async (fact: number) => {
     const format = await parse(ima(fact));
     return [format.frames, format.declaredFrames];

@@ -36,11 +36,15 @@ export function readCodedWav(file: Uint8Array): CodedWav {
   throw new Error('no fmt and data chunks');
 }
 
-/** A WAV with an 18-byte fmt chunk plus the extension, and the data; `data` may end in a partial block. */
-export function writeCodedWav({ fmt, data }: CodedWav): Uint8Array {
+/**
+ * A WAV with an 18-byte fmt chunk plus the extension, a fact chunk when `factFrames` is given, and the data; `data`
+ * may end in a partial block.
+ */
+export function writeCodedWav({ fmt, data }: CodedWav, factFrames?: number): Uint8Array {
   const fmtBytes = 18 + fmt.extension.length;
   const fmtPadded = fmtBytes + (fmtBytes & 1);
-  const file = new Uint8Array(12 + 8 + fmtPadded + 8 + data.length + (data.length & 1));
+  const factBytes = factFrames === undefined ? 0 : 12;
+  const file = new Uint8Array(12 + 8 + fmtPadded + factBytes + 8 + data.length + (data.length & 1));
   const view = new DataView(file.buffer);
   const writeId = (at: number, id: string) => file.set(Array.from(id, (c) => c.charCodeAt(0)), at);
   writeId(0, 'RIFF');
@@ -57,7 +61,12 @@ export function writeCodedWav({ fmt, data }: CodedWav): Uint8Array {
   view.setUint16(34, fmt.bitsPerSample, true);
   view.setUint16(36, fmt.extension.length, true);
   file.set(fmt.extension, 38);
-  const dataAt = 20 + fmtPadded;
+  if (factFrames !== undefined) {
+    writeId(20 + fmtPadded, 'fact');
+    view.setUint32(24 + fmtPadded, 4, true);
+    view.setUint32(28 + fmtPadded, factFrames, true);
+  }
+  const dataAt = 20 + fmtPadded + factBytes;
   writeId(dataAt, 'data');
   view.setUint32(dataAt + 4, data.length, true);
   file.set(data, dataAt + 8);
