@@ -257,6 +257,23 @@ signups('when the peer is a trusted proxy, then the client address comes from X-
   }
 });
 
+signups('when a client behind the proxy writes its own X-Forwarded-For, then the address the proxy saw is counted, not the ones it made up', async () => {
+  const service = await startTestService({ maxSignupsPerHour: 1, trustedProxies: ['loopback'] });
+  const client = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+  try {
+    await sql`delete from signups where address = ${client}`;
+    // The proxy appends the address it saw to whatever the client sent; a new made-up address each time changes nothing.
+    const statuses = [];
+    for (const madeUp of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      statuses.push((await signUpFrom(service.url, '127.0.0.1', { 'X-Forwarded-For': `${madeUp}, ${client}` })).status);
+    }
+    assert.equal(statuses, [201, 429, 429]);
+  } finally {
+    await sql`delete from signups where address = ${client}`;
+    await service.close();
+  }
+});
+
 signups('when the peer is not one of the configured trusted proxies, then its X-Forwarded-For is ignored', async () => {
   // Only 127.0.0.1 is a proxy; other loopback addresses are clients that talk to the service directly.
   const service = await startTestService({ maxSignupsPerHour: 1, trustedProxies: ['127.0.0.1'] });
