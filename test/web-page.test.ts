@@ -386,3 +386,43 @@ webPage('when the whole path has run, then the page logged no errors other than 
 });
 
 webPage.run();
+
+// Sign-up past MAX_SIGNUPS_PER_IP_PER_HOUR, on a service of its own that allows one sign-up per address and hour. The
+// browser reaches it through a "proxy": the service trusts loopback, and the page's requests carry X-Forwarded-For
+// with an address of this run's own.
+const signupLimit = suite<{ service: TestService; browser: Browser; tab: PageUnderTest; address: string }>('web page at the sign-up limit', {} as never);
+signupLimit.before(async (context) => {
+  context.service = await startTestService({ maxSignupsPerHour: 1, trustedProxies: ['loopback'] });
+  context.address = `198.51.100.${1 + Math.floor(Math.random() * 250)}`;
+  await context.service.sql`delete from signups where address = ${context.address}`;
+  context.browser = await launchChromium();
+  context.tab = await openPage(context.browser, context.service.url);
+  await context.tab.page.setExtraHTTPHeaders({ 'X-Forwarded-For': context.address });
+});
+signupLimit.after(async ({ service, browser, tab, address }) => {
+  await tab?.close();
+  await browser?.close();
+  if (service) {
+    await service.sql`delete from signups where address = ${address}`;
+    await service.close();
+  }
+});
+
+signupLimit('when the network has used up its sign-ups, then the page says so in words and what to do instead', async ({ tab: { page } }) => {
+  await page.getByLabel('Your name').fill('Ann');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.getByText('Signed in as Ann').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.getByRole('button', { name: 'Forget me' }).click();
+
+  await page.getByLabel('Your name').fill('Bob');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  const expected =
+    'Too many new users from your network. This network has created as many users as it may in an hour. ' +
+    'Sign in with a user you already have, or try again in about 60 minutes.';
+  await page.getByRole('alert').filter({ hasText: 'Too many new users' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  assert.is(await page.getByRole('alert').filter({ hasText: 'Too many new users' }).textContent(), expected);
+  assert.not.ok(await page.getByText('Signed in as Bob').isVisible());
+  assert.is(await storedUser(page), null);
+});
+
+signupLimit.run();
