@@ -1,7 +1,8 @@
 // Starts the built service as its own process (so its memory is measured alone) and talks to it over HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openAsBlob } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, openAsBlob } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
 import { serviceArguments } from '../test/support/start-command.js';
 
 export interface ServiceUnderTest {
@@ -71,4 +72,48 @@ export async function uploadFile(url: string, user: { id: string; token: string 
   form.append('file', await openAsBlob(path, { type: 'audio/wav' }), 'bench.wav');
   const response = await fetch(`${url}/record`, { method: 'POST', body: form });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Uploads the WAV at `path` at about `bytesPerSecond` (as a client on a network link of that speed would), and times
+ * the answer from the last byte sent: what a user waits for once their upload is done.
+ */
+export async function uploadFilePaced(
+  url: string,
+  user: { id: string; token: string },
+  path: string,
+  bytesPerSecond: number,
+): Promise<{ status: number; body: unknown; sendSeconds: number; afterLastByteSeconds: number }> {
+  const boundary = 'bench-paced-upload';
+  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = field('user', user.id) + field('token', user.token) + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="bench.wav"\r\nContent-Type: audio/wav\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  const { size } = await stat(path);
+  const request = http.request(`${url}/record`, {
+    method: 'POST',
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': Buffer.byteLength(head) + size + Buffer.byteLength(tail) },
+  });
+  const answer = new Promise<{ status: number; body: unknown; at: number }>((resolve, reject) => {
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const parts: Buffer[] = [];
+      response.on('data', (part: Buffer) => parts.push(part));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString()), at: performance.now() }));
+    });
+  });
+  const started = performance.now();
+  request.write(head);
+  // Tenth-of-a-second slices, each sent when the clock says it is due.
+  const slice = Math.max(1, Math.round(bytesPerSecond / 10));
+  let sent = 0;
+  for await (const part of createReadStream(path, { highWaterMark: slice })) {
+    const dueMs = (sent / bytesPerSecond) * 1000 - (performance.now() - started);
+    if (dueMs > 0) await new Promise((resolve) => setTimeout(resolve, dueMs));
+    if (!request.write(part)) await new Promise((resolve) => request.once('drain', resolve));
+    sent += (part as Buffer).length;
+  }
+  await new Promise<void>((resolve) => request.end(tail, resolve));
+  const lastByte = performance.now();
+  const { status, body, at } = await answer;
+  return { status, body, sendSeconds: (lastByte - started) / 1000, afterLastByteSeconds: (at - lastByte) / 1000 };
 }

@@ -36,8 +36,8 @@ const ConfigSchema = z.object({
   ENCODER: z.enum(['wasm', 'lamejs']).default('wasm'),
   // Conversion threads; each converts one upload at a time. Defaults to the cores available.
   WORKER_THREADS: integer(1, 256).default(Math.max(1, os.availableParallelism())),
-  // A recording at least this long, arriving while two or more threads are idle, is encoded in one-minute pieces on
-  // those threads and joined seamlessly (docs/SPLIT-ENCODE.md). 0: every recording on one thread.
+  // A recording at least this long is encoded in one-minute pieces as its upload arrives, on every thread free for
+  // them, and joined seamlessly (docs/SPLIT-ENCODE.md). 0: every recording on one thread, once it has all arrived.
   SPLIT_MIN_SECONDS: integer(0, 7 * 24 * 3600).default(180),
   // Uploads waiting for a thread before new ones are refused with 503 (a bounded queue, not a pile-up).
   CONVERSION_QUEUE_MAX: integer(0, 10_000).default(8),

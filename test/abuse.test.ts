@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { test } from './support/suite.js';
 import * as assert from 'uvu/assert';
-import { encodeWav } from './fixtures/wav-writer.js';
+import { encodeWav, headerOfUnknownLength } from './fixtures/wav-writer.js';
 import { musicLike } from './fixtures/signals.js';
 import { handMadeUpload } from './support/multipart.js';
 import { createUser, upload, type CreatedUser } from './support/api-client.js';
@@ -126,10 +126,12 @@ test('when 2,000 uploads trickle and 500 downloads stall at once, then health, a
     try {
       const bodyAddresses = Array.from({ length: 20 }, (_, i) => `127.0.0.${10 + i}`);
       await openMany(service.url, SLOW_BODIES, bodyAddresses, (c, i) => {
-        // Twenty of them authenticate first (two per user, each user's cap) and so hold a spool file; the rest send
-        // the file part first, as the attack in the issue did, and are refused and discarded (lingering close).
+        // Twenty of them authenticate first (two per user, each user's cap) and so hold a spool file and a conversion
+        // waiting for its end (a WAV of unknown length, which nothing refuses early); the rest send the file part
+        // first, as the attack in the issue did, and are refused and discarded (lingering close).
         const form = handMadeUpload('b', i < 20 ? owners[i % 10]! : undefined, 'filename="slow.wav"');
-        c.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 300000000\r\n\r\n${form.head}RIFF`);
+        c.socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${form.contentType}\r\nContent-Length: 300000000\r\n\r\n${form.head}`);
+        c.socket.write(i < 20 ? headerOfUnknownLength() : 'RIFF');
         slowBodies.push(c);
       });
       attackers.push(...slowBodies);

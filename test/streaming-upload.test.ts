@@ -82,16 +82,16 @@ streaming('when a long recording is still arriving, then its pieces are encoded 
   const before = service.pool.piecesEncoded;
   // Four fifths now; the rest once the service has shown it is converting.
   await upload.send(wav.subarray(0, Math.floor(wav.length * 0.8)));
-  // 300 s: pieces of about a minute and a last one of ten seconds. With 240 s on disk, the three whose audio (and a
-  // second past it) has arrived are encoded while the client waits.
-  await until('three pieces are encoded while the upload waits', () => service.pool.piecesEncoded >= before + 3);
+  // 300 s: four pieces of 57.5 s, then 40, 20 and 10 s. With 240 s on disk, the four whose audio (and a second past
+  // it) has arrived are encoded while the client waits.
+  await until('four pieces are encoded while the upload waits', () => service.pool.piecesEncoded >= before + 4);
   assert.not.ok(upload.answered, 'no answer before the upload ended');
   await upload.send(wav.subarray(Math.floor(wav.length * 0.8)));
   upload.end();
   const { status, body } = await upload.answer;
   assert.is(status, 201, body);
   const record = JSON.parse(body) as RecordView;
-  assert.is(service.pool.piecesEncoded - before, 6, 'six pieces in all');
+  assert.is(service.pool.piecesEncoded - before, 7, 'seven pieces in all');
   const { bytes } = await download(record.url);
   assert.is((await decodeMp3(bytes)).samples, source[0]!.length, 'decoded length');
   assert.equal(await checkMp3Stream(bytes), { ffmpeg: '', mp3val: [] });

@@ -122,7 +122,7 @@ export class ConversionPool {
       // A whole file too small to split is not read here at all: its worker reads the header as it converts.
       const small = file.arrivedSize !== undefined && file.arrivedSize < minSeconds * LEAST_SPLITTABLE_BYTES_PER_SECOND;
       if (file.arrivedSize === undefined || (minSeconds > 0 && options.encoder === 'wasm' && !small)) {
-        const plan = await planConversionOf(file, options);
+        const plan = await planConversionOf(source, options);
         if (canSplit(plan, minSeconds)) {
           await this.#splitSlot(deadline.signal);
           try {

@@ -149,8 +149,10 @@ export function planConversion(format: WavFormat, options: ConversionOptions): C
 
 /**
  * Reads the header of a WAV file and plans its conversion. A file still arriving is read as soon as its header is on
- * disk, so a recording that will be refused is refused before the rest of it arrives; only a data chunk of unknown
- * size (streaming writers) makes this wait for the whole file, since its length is the file's.
+ * disk, so a recording that will be refused is refused before the rest of it arrives. Its limits (duration, size)
+ * are then judged on the length its header declares, whether or not the whole file has already arrived: a file cut
+ * short of a length over the limit is refused whatever the timing. Only a data chunk of unknown size (streaming
+ * writers) makes this wait for the whole file, since its length is the file's.
  */
 export async function planConversionOf(source: string | ArrivingFile, options: ConversionOptions): Promise<ConversionPlan> {
   const arriving = typeof source === 'string' ? undefined : source;
@@ -161,7 +163,7 @@ export async function planConversionOf(source: string | ArrivingFile, options: C
       return planConversion(await readWavHeader(positionalReader(file, size), size), options);
     }
     const read = arrivingReader(file, arriving);
-    const format = await readWavHeader(read, arriving.arrivedSize ?? Number.POSITIVE_INFINITY);
+    const format = await readWavHeader(read, Number.POSITIVE_INFINITY);
     if (Number.isFinite(format.frames)) return planConversion(format, options);
     return planConversion(await readWavHeader(read, await arriving.complete()), options);
   } finally {

@@ -12,9 +12,10 @@ import { planPieces, seamBetween, type PieceRange } from './split-plan.js';
 // Seconds of audio per piece. Shorter pieces let another upload's conversion take the next free thread sooner (a
 // piece takes 2-3 s on one core); each also costs 3 s of pre- and post-roll, 5 % at this length.
 export const PIECE_SECONDS = 60;
-// The last piece is short: it is what remains to encode once an upload's last byte has arrived (a few tenths of a
-// second), and the piece that keeps one thread busy while the other has nothing left.
-export const LAST_PIECE_SECONDS = 10;
+// The last pieces are shorter and shorter. What remains to encode once an upload's last byte is in is the last piece,
+// and the pieces before it whose bytes came just before: short ones take a few tenths of a second each on the free
+// threads. They also leave one thread busy for less time while the other has nothing left.
+export const LAST_PIECES_SECONDS = [40, 20, 10];
 
 export type PieceEncoder = (range: FrameRange, signal: AbortSignal) => Promise<Uint8Array>;
 
@@ -24,12 +25,18 @@ export function canSplit(plan: ConversionPlan, minSeconds: number): boolean {
   return minSeconds > 0 && plan.options.encoder === 'wasm' && !plan.format.blocks && seconds >= Math.max(minSeconds, 2 * PIECE_SECONDS);
 }
 
-/** Where the pieces of a planned conversion start and end: a minute each, and a short one last. */
+/** Where the pieces of a planned conversion start and end: about a minute each, then the short last ones. */
 export function piecesOf({ format, settings }: ConversionPlan): PieceRange[] {
   const rate = format.sampleRate;
-  const lastStart = format.frames - LAST_PIECE_SECONDS * rate;
-  const count = Math.max(1, Math.round(lastStart / rate / PIECE_SECONDS));
-  const starts = [...Array.from({ length: count - 1 }, (_, k) => ((k + 1) * lastStart) / count), lastStart];
+  const lastOnes = LAST_PIECES_SECONDS.reduce((sum, seconds) => sum + seconds, 0) * rate;
+  const tailStart = format.frames - lastOnes;
+  const count = Math.max(1, Math.round(tailStart / rate / PIECE_SECONDS));
+  const starts = Array.from({ length: count - 1 }, (_, k) => ((k + 1) * tailStart) / count);
+  let start = tailStart;
+  for (const seconds of LAST_PIECES_SECONDS) {
+    starts.push(start);
+    start += seconds * rate;
+  }
   return planPieces(format.frames, rate, settings.outputSampleRate, starts);
 }
 
