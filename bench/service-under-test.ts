@@ -103,11 +103,11 @@ export async function uploadFilePaced(
   });
   const started = performance.now();
   request.write(head);
-  // Tenth-of-a-second slices, each sent when the clock says it is due.
+  // Tenth-of-a-second slices, each sent once the clock says its last byte is due: never ahead of the rate.
   const slice = Math.max(1, Math.round(bytesPerSecond / 10));
   let sent = 0;
   for await (const part of createReadStream(path, { highWaterMark: slice })) {
-    const dueMs = (sent / bytesPerSecond) * 1000 - (performance.now() - started);
+    const dueMs = ((sent + (part as Buffer).length) / bytesPerSecond) * 1000 - (performance.now() - started);
     if (dueMs > 0) await new Promise((resolve) => setTimeout(resolve, dueMs));
     if (!request.write(part)) await new Promise((resolve) => request.once('drain', resolve));
     sent += (part as Buffer).length;
