@@ -193,7 +193,7 @@ quota('when the header and the bitrate say the MP3 cannot fit, then 403 comes be
   assert.is(await storedBytes(user.id), 0);
 });
 
-quota('when a VBR upload, whose size no header tells, turns out past the limit, then it is refused at commit and nothing is stored', async ({ service, limit }) => {
+quota('when a VBR upload, whose size no header tells, turns out past the limit, then it is refused as its MP3 outgrows the room left and nothing is stored', async ({ service, limit }) => {
   const user = await createUser(service.url, 'vbr');
   // 20 s of stereo at VBR 0 takes several hundred kilobytes, past the limit; only the encoding can tell.
   const response = await upload(service.url, wav(20), { user: user.id, token: user.token, fields: { vbr: '0' } });

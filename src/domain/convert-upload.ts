@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArrivingFile } from '../audio/arriving-file.js';
 import type { Sql } from '../db/connect.js';
 import { insertRecord, type RecordRow } from '../db/record-queries.js';
-import { AudioError } from '../audio/audio-error.js';
+import { AudioError, tooLarge } from '../audio/audio-error.js';
 import { ConversionPoolBusyError, ConversionTimeoutError, type ConversionPool } from '../audio/conversion-pool.js';
 import type { ConversionOptions } from '../audio/convert-wav.js';
 import { DomainError, type DomainErrorCode } from './errors.js';
@@ -94,7 +94,15 @@ export async function convertUpload(
   const wallSeconds = () => (performance.now() - started) / 1000;
   events?.started();
   try {
-    const summary = await pool.convert(upload.file, { ...options, title: name }, (bytes) => writer.write(bytes), signal);
+    const room = options.maxOutputBytes;
+    const store = (bytes: Uint8Array) => {
+      // A VBR MP3's size is known only as it is made: one that outgrows the room left stops there, not at its commit.
+      if (room !== undefined && writer.bytes + bytes.length > room) {
+        throw tooLarge('output size', `the MP3 of this recording outgrows the ${room} bytes that may still be stored`, writer.bytes + bytes.length);
+      }
+      return writer.write(bytes);
+    };
+    const summary = await pool.convert(upload.file, { ...options, title: name }, store, signal);
     await writer.patch(summary.infoFrame.offset, summary.infoFrame.bytes);
     if (summary.id3Tag) await writer.patch(summary.id3Tag.offset, summary.id3Tag.bytes);
     await beforeCommit;
