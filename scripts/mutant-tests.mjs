@@ -32,15 +32,17 @@ export const TESTS_BY_SOURCE = {
     'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-frames.ts': ['mp3-tags'],
-    // The split encode: joins checked against serial encodes (about 30 s), then through the service.
-    'mp3-join.ts': ['audio/mp3-join', 'split-conversion'],
+    // The split encode: seams on frames written by hand (milliseconds), joins checked against serial encodes (about
+    // 30 s), then through the service.
+    'mp3-join.ts': ['audio/mutants-mp3-join', 'audio/mp3-join', 'split-conversion'],
     'mp3-output.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'mp3-tags', 'split-conversion'],
     'ms-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
     // Read by convertWavFile: its direct test (PCM), then compressed files through the service, then every PCM kind.
     'sample-chunks.ts': ['audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
     'split-conversion.ts': ['audio/split-conversion', 'split-conversion'],
-    'split-plan.ts': ['audio/mp3-join', 'split-conversion'],
+    // The plan and the seams with plain calls (milliseconds), then real encodes joined (about 30 s), then the service.
+    'split-plan.ts': ['audio/mutants-split-plan', 'audio/mp3-join', 'split-conversion'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
@@ -61,17 +63,26 @@ export const TESTS_BY_SOURCE = {
     'users.ts': ['domain/mutants-users', 'users', 'token-storage'],
   },
   http: {
+    // buildApp through app.callback() with the real database and pool: request ids, headers, request log, metrics.
+    'app.ts': ['http/mutants-app', 'errors'],
     'bearer-token.ts': ['http/mutants-bearer-token', 'users', 'token-storage', 'downloads'],
     'byte-ranges.ts': ['http/mutants-byte-ranges', 'downloads'],
     'client-errors.ts': ['http/mutants-client-errors', 'parser-refusals'],
     'connection-limits.ts': ['http/mutants-connection-limits', 'connection-limits'],
     'descriptor-limit.ts': ['http/mutants-descriptor-limit'],
     'errors.ts': ['http/mutants-errors', 'errors'],
+    'http-server.ts': ['http/mutants-http-server', 'expect-continue'],
+    // The document is checked only by its own test (valid OpenAPI 3.1, every route with its statuses and examples).
+    'openapi.ts': ['openapi'],
     'on-demand-stream.ts': ['http/mutants-on-demand-stream', 'downloads'],
     'problem.ts': ['http/mutants-problem', 'errors'],
     'record-view.ts': ['http/mutants-record-view', 'records', 'downloads'],
-    'request-admission.ts': ['http/request-admission', 'abuse'],
+    'lingering-close.ts': ['http/mutants-lingering-close', 'lingering-close'],
+    // Every request of the service passes the admission: users is a quick HTTP test ('abuse' is left out everywhere).
+    'request-admission.ts': ['http/request-admission', 'users'],
     'request-body-flow.ts': ['http/mutants-request-body-flow', 'expect-continue'],
+    // The schemas' limits and messages with plain calls, then the document they describe and the HTTP refusals.
+    'schemas.ts': ['http/mutants-schemas', 'openapi', 'users', 'upload-options'],
     'request-origin.ts': ['http/mutants-request-origin', 'forwarded-links'],
     'spool-budget.ts': ['http/mutants-spool-budget', 'spool-limits'],
     'transfer-rate-guard.ts': ['http/mutants-transfer-rate-guard', 'slow-transfers'],
