@@ -188,6 +188,8 @@ decoders('when fmt fields contradict each other, then the refusal says exactly w
     [ms({ extension: msExtension(500, STANDARD_PAIRS.slice(0, 6)) }), 'the fmt chunk declares 6 coefficient pairs; Microsoft ADPCM needs at least the standard 7'],
     [ms({ extension: msExtension(500, STANDARD_PAIRS, 8) }), 'the fmt chunk declares 8 coefficient pairs (32 bytes) but holds 28 bytes of them'],
     [ms({ extension: uint16Bytes(500) }), 'the fmt chunk lacks the Microsoft ADPCM extension (samples per block and coefficient table)'],
+    // Both fields of the extension and no table: the count is read, and the table found missing.
+    [ms({ extension: Uint8Array.of(500 & 0xff, 500 >> 8, 7, 0) }), 'the fmt chunk declares 7 coefficient pairs (28 bytes) but holds 0 bytes of them'],
     [ms({ channels: 2, blockAlign: 13 }), 'a block align of 13 bytes cannot hold the 7-byte header of each of 2 channels'],
     [ms({ channels: 3, blockAlign: 255 }), 'Microsoft ADPCM with 3 channels is not supported; supported: 1 to 2 channels'],
     [ms({ bitsPerSample: 8 }), '8-bit Microsoft ADPCM is not supported; supported: 4 bits'],
@@ -197,6 +199,9 @@ decoders('when fmt fields contradict each other, then the refusal says exactly w
     [gsm({ formatTag: 0x1a }), 'format tag 0x001a is not a block-coded format'],
   ];
   for (const [fmt, message] of cases) assert.is(catchAudioError(() => blockLayout(fmt)).message, message);
+  // The one refusal no file reaches (the reader calls blockLayout for block-coded tags only) names its property too.
+  const notBlockCoded = catchAudioError(() => blockLayout(gsm({ formatTag: 0x1a })));
+  assert.equal([notBlockCoded.kind, notBlockCoded.property], ['unsupported', 'format tag']);
 });
 
 decoders('when fmt fields agree at their limits, then the layout follows from them', () => {
