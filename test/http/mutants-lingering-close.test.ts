@@ -77,7 +77,8 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 
 test('when a refused client sends more and goes quiet, then the server lingers until the idle limit and counts what it discarded', async () => {
-  const harness = await refusingServer({ idleMs: 200, totalMs: 5000, maxBytes: 1_000_000 });
+  // Exactly the byte limit: reaching it is allowed, only going past it ends the linger early.
+  const harness = await refusingServer({ idleMs: 200, totalMs: 5000, maxBytes: 1000 });
   try {
     const connection = await refusedUpload(harness.url);
     const answeredAt = Date.now();
@@ -139,6 +140,22 @@ test('when a refused client closes its side, then the linger ends at once, repor
     // Both 'end' and 'close' follow; only the first may report.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(harness.lingered, [{ outcome: 'client-closed', bytes: 10 }]);
+  } finally {
+    await harness.close();
+  }
+});
+
+test('when a refused client resets the connection, then the linger ends at once, reported as client-closed', async () => {
+  const harness = await refusingServer({ idleMs: 3000, totalMs: 5000, maxBytes: 1_000_000 });
+  try {
+    const connection = await refusedUpload(harness.url);
+    connection.socket.write('r'.repeat(20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const resetAt = Date.now();
+    // A reset, not a FIN: the server's socket closes without an 'end'.
+    connection.socket.resetAndDestroy();
+    assert.ok((await lingerEnded(harness)) - resetAt < 1000);
+    assert.equal(harness.lingered, [{ outcome: 'client-closed', bytes: 20 }]);
   } finally {
     await harness.close();
   }

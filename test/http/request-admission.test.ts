@@ -13,14 +13,14 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 const request = (url: string) => ({ url }) as IncomingMessage;
 const response = {} as ServerResponse;
 
-/** Admits `urls` at once and answers which turn each started in; with `accepting`, a connection comes every turn. */
-async function startTurns(urls: string[], accepting: boolean): Promise<{ url: string; turn: number }[]> {
+/** Admits `urls` at once and answers which turn each started in; with `accepting`, a connection (or a drop) comes every turn. */
+async function startTurns(urls: string[], accepting: boolean, event: 'connection' | 'drop' = 'connection'): Promise<{ url: string; turn: number }[]> {
   const server = new EventEmitter() as Server;
   let turn = 0;
   let running = true;
   const tick = () => {
     turn++;
-    if (accepting) server.emit('connection', {});
+    if (accepting) server.emit(event, {});
     if (running) setImmediate(tick);
   };
   setImmediate(tick); // scheduled before the admission's first turn, so it runs first in every turn
@@ -44,6 +44,12 @@ admission('when a connection is accepted every turn, then one request starts eve
   const started = await startTurns(urls, true);
   assert.equal(started.map((s) => s.url), urls);
   assert.equal(started.map((s) => s.turn), [3, 6, 9, 12]);
+});
+
+admission('when a connection is dropped at accept every turn (over the hard ceiling), then that counts as accepting too', async () => {
+  const urls = ['/a', '/b', '/c'];
+  const started = await startTurns(urls, true, 'drop');
+  assert.equal(started.map((s) => s.turn), [3, 6, 9]);
 });
 
 admission('when a health probe comes, then it starts at once, ahead of the requests waiting', async () => {
