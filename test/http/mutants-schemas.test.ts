@@ -3,6 +3,7 @@
 // test/upload-options.test.ts and test/library.test.ts send the same through HTTP.
 import * as assert from 'uvu/assert';
 import type { z } from 'zod';
+import { recordView } from '../../src/http/record-view.js';
 import {
   CBR_CHOICES,
   createUserBody,
@@ -10,7 +11,13 @@ import {
   downloadQuery,
   listQuery,
   MAX_PAGE_SIZE,
+  newTokenResponse,
+  problemResponse,
+  recordPageResponse,
+  recordResponse,
   uploadFields,
+  userProfileResponse,
+  userResponse,
   userNameSchema,
   userQuery,
   uuid,
@@ -72,6 +79,10 @@ test('when an id is missing or not a UUID, then the message names the field; a U
   assert.equal(refusal(userQuery, {}), ['id: id is required']);
   assert.equal(accepted(deleteQuery, { id: ID, user: USER.toUpperCase() }), { id: ID, user: USER });
   assert.equal(refusal(deleteQuery, { id: ID }), ['user: user is required']);
+  assert.equal(refusal(deleteQuery, { user: USER }), ['id: id is required']);
+  assert.equal(refusal(downloadQuery, { id: ID, user: 'x' }), ['user: user must be a UUID']);
+  assert.equal(refusal(downloadQuery, { id: 'x', user: USER }), ['id: id must be a UUID']);
+  assert.equal(refusal(listQuery, {}), ['user: user is required']);
 });
 
 test('when a download says inline, then 1 and true mean yes, 0 and false no, and anything else is refused', () => {
@@ -130,6 +141,66 @@ test('when an upload says mono, then true and 1 mean yes, false and 0 no; the us
   assert.equal(accepted(uploadFields, { user: USER.toUpperCase(), token: ID.toUpperCase() }), { user: USER, token: ID });
   assert.is(accepted(uploadFields, { user: USER, token: 't'.repeat(200) }).token, 't'.repeat(200));
   assert.equal(refusal(uploadFields, { user: USER, token: 't'.repeat(201) }), ['token: Too big: expected string to have <=200 characters']);
+});
+
+// The response schemas are not used to validate what the service sends; they document it in /openapi.json. Here what
+// the service sends is held to them: parsed, it must come back whole (zod drops members a schema does not name).
+const comesBackWhole = (schema: z.ZodType, sent: unknown, label = '') => assert.equal(accepted(schema, sent), sent, label);
+
+test('when a record is shown, then the documented schema takes it whole, for every container, encoding and encoder the service reports', () => {
+  const row = (fields: Record<string, unknown>) =>
+    recordView('http://localhost:8080', {
+      id: ID,
+      userId: USER,
+      originalName: 'take.wav',
+      inputContainer: 'RIFF',
+      inputEncoding: 'pcm',
+      inputBitsPerSample: 16,
+      inputSampleRate: 44_100,
+      inputChannels: 2,
+      durationSeconds: 1.5,
+      declaredDurationSeconds: 2,
+      sampleRate: 44_100,
+      channels: 2,
+      bitrateKbps: null,
+      vbrQuality: 2,
+      encoder: 'wasm',
+      byteSize: 12_345,
+      audioSha256: Buffer.alloc(32),
+      chunkBytes: 256 * 1024,
+      createdAt: new Date('2026-12-01T12:00:00Z'),
+      ...fields,
+    });
+  // What the WAV reader reports as container and encoding (wav-header.ts), and the two encoders.
+  for (const inputContainer of ['RIFF', 'RIFX', 'RF64']) comesBackWhole(recordResponse, row({ inputContainer }), inputContainer);
+  for (const inputEncoding of ['pcm', 'float', 'alaw', 'mulaw', 'ima-adpcm', 'ms-adpcm', 'gsm610']) {
+    comesBackWhole(recordResponse, row({ inputEncoding }), inputEncoding);
+  }
+  for (const encoder of ['wasm', 'lamejs']) comesBackWhole(recordResponse, row({ encoder, bitrateKbps: 128, vbrQuality: null }), encoder);
+  comesBackWhole(recordPageResponse, { records: [row({})], nextCursor: null });
+  assert.is(refusal(recordResponse, row({ inputContainer: 'AIFF' })).length, 1);
+});
+
+test('when a user, a profile, a new token or a problem is sent, then the documented schema takes it whole', () => {
+  const createdAt = '2026-12-01T12:00:00.000Z';
+  comesBackWhole(userResponse, { id: USER, name: 'Ada', token: ID, createdAt });
+  comesBackWhole(userProfileResponse, { id: USER, name: 'Ada', createdAt, storage: { usedBytes: 10, allowedBytes: null } });
+  // A profile never shows the token.
+  assert.equal(accepted(userProfileResponse, { id: USER, name: 'Ada', token: ID, createdAt, storage: { usedBytes: 0, allowedBytes: 5 } }), {
+    id: USER,
+    name: 'Ada',
+    createdAt,
+    storage: { usedBytes: 0, allowedBytes: 5 },
+  });
+  comesBackWhole(newTokenResponse, { id: USER, token: ID });
+  comesBackWhole(problemResponse, {
+    type: '/problems/validation-failed',
+    title: 'The request has invalid values',
+    status: 422,
+    detail: 'name: name must not be empty',
+    errors: [{ field: 'name', message: 'name must not be empty' }],
+    requestId: 'r-1',
+  });
 });
 
 test.run();
