@@ -132,8 +132,10 @@ test('when any answer is sent, found or not, then it carries the security header
 test('when requests are logged, then each gets one line with its id, method, route, status, duration and bytes', async () => {
   const served = await serve({ logRequests: true });
   try {
+    const sentAt = performance.now();
     const found = await fetch(`${served.url}/healthz`, { headers: { 'X-Request-Id': 'logged-1' } });
     const body = await found.text();
+    const tookMs = performance.now() - sentAt;
     await (await fetch(`${served.url}/nothing/here`, { headers: { 'X-Request-Id': 'logged-2' } })).text();
     const lines = served.logLines.filter((line) => line.msg === 'request');
     assert.is(lines.length, 2);
@@ -146,9 +148,9 @@ test('when requests are logged, then each gets one line with its id, method, rou
       { requestId: second.requestId, route: second.route, status: second.status },
       { requestId: 'logged-2', route: 'unmatched', status: 404 },
     );
-    for (const line of lines) {
-      assert.ok(Number.isInteger(line.durationMs) && (line.durationMs as number) >= 0 && (line.durationMs as number) < 5000, String(line.durationMs));
-    }
+    for (const line of lines) assert.ok(Number.isInteger(line.durationMs) && (line.durationMs as number) >= 0, String(line.durationMs));
+    // The server's time for the request is within the client's for the whole exchange.
+    assert.ok((first.durationMs as number) <= Math.ceil(tookMs), `${String(first.durationMs)} ms logged, ${tookMs} ms seen by the client`);
   } finally {
     await served.close();
   }
