@@ -47,9 +47,29 @@ async function main(): Promise<number> {
     let output = '';
     let lingered = false;
     let lingerTimer: NodeJS.Timeout | undefined;
+    // How long each file takes, from its name line to the next one: what to look at when the suite grows too slow
+    // for CI's 30 minutes.
+    const fileSeconds = new Map<string, number>();
+    let current: { file: string; since: number } | undefined;
+    let pendingLine = '';
+    const fileEnded = () => {
+      if (current) fileSeconds.set(current.file, (performance.now() - current.since) / 1000);
+      current = undefined;
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
       output += chunk.toString();
+      const lines = (pendingLine + chunk.toString()).split('\n');
+      pendingLine = lines.pop() ?? '';
+      for (const line of lines) {
+        const name = /^(?:\u001b\[[0-9;]*m)*([\w./-]+\.test\.js)(?:\u001b\[[0-9;]*m)*$/.exec(line.trim())?.[1];
+        if (name) {
+          fileEnded();
+          current = { file: name, since: performance.now() };
+        } else if (/Total:/.test(line)) {
+          fileEnded();
+        }
+      }
       if (!lingerTimer && /Duration:/.test(output)) {
         lingerTimer = setTimeout(() => {
           lingered = true;
@@ -60,6 +80,8 @@ async function main(): Promise<number> {
     });
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
     clearTimeout(lingerTimer);
+    const slowest = [...fileSeconds].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    if (slowest.length > 1) console.log(`# slowest files: ${slowest.map(([file, seconds]) => `${file} ${seconds.toFixed(0)} s`).join(', ')}`);
     const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
     const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
     const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
