@@ -54,6 +54,7 @@ test('when a seam needs no main data from before it, then the segment is this pi
 test('when the last piece is given, then it runs from its frame to its end', () => {
   assert.equal([...joinedSegment(b, 12, undefined)], [...b.bytes.subarray(700)]);
   assert.equal([...joinedSegment(b, 12, 15)], [...b.bytes.subarray(700)], 'no next piece: nothing to cut at');
+  assert.equal([...joinedSegment(b, 12, undefined, a)], [...b.bytes.subarray(700)], 'no seam: nothing to cut at');
 });
 
 test('when the main data would reach back before the segment, or past what this piece leaves unused, then it is refused', () => {
@@ -81,8 +82,12 @@ test('when a seam is sought, then it is the first frame from `from` where this p
   assert.is(findSeam(a, needing(5), 0, 18), 5);
   const both = piece(0, 20, (i) => (i === 0 ? 0 : 200), () => 64, () => 1);
   assert.is(findSeam(a, both, 0, 18), undefined);
-  // Past the end of either piece: none.
+  // Past the end of either piece: none. A's end (its frame 20 does not exist) is no seam, however well B fits there.
   assert.is(findSeam(a, needing(21), 8, 30), undefined);
+  assert.is(findSeam(a, needing(20), 8, 30), undefined);
+  // B (frames 5..14) ends first: none, rather than reading past B's frames.
+  const short = piece(5, 10, () => 200, () => 64, () => 1);
+  assert.is(findSeam(a, short, 8, 18), undefined);
   // MPEG-1 allows 511 bytes back, so a frame A leaves 600 unused before is capped there.
   const roomy = piece(0, 20, () => 600, () => 20, () => 0);
   assert.is(findSeam(roomy, needing(9, 511, 600), 8, 18), 9);
