@@ -80,6 +80,8 @@ export const TESTS_BY_SOURCE = {
     'lingering-close.ts': ['http/mutants-lingering-close', 'lingering-close'],
     // Every request of the service passes the admission: users is a quick HTTP test ('abuse' is left out everywhere).
     'request-admission.ts': ['http/request-admission', 'users'],
+    // The probes on a Koa app in this process, against the real database and a silent one (about 2 s).
+    'routes/health.ts': ['http/mutants-health'],
     'request-body-flow.ts': ['http/mutants-request-body-flow', 'expect-continue'],
     // The schemas' limits and messages with plain calls, then the document they describe and the HTTP refusals.
     'schemas.ts': ['http/mutants-schemas', 'openapi', 'users', 'upload-options'],
