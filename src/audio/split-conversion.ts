@@ -60,15 +60,17 @@ export async function convertInPieces(
   const ranges = piecesOf(plan);
   const bytesThrough = (frames: number) => format.dataOffset + frames * format.frameBytes;
   const stop = new AbortController();
-  const pieces: Promise<Mp3Piece | undefined>[] = [];
+  // Pieces started and not yet joined: a joined piece is let go, so memory does not grow with the recording.
+  const pieces = new Map<number, Promise<Mp3Piece | undefined>>();
+  let started = 0;
   let running = 0;
   let joined = 0;
   // The first piece to fail on its own (not because it was told to stop): what the conversion fails with, whichever
   // piece the join was waiting for.
   let failure: unknown;
   const startMore = () => {
-    while (pieces.length < ranges.length && running < concurrency && pieces.length - joined < 2 * concurrency && !stop.signal.aborted) {
-      const k = pieces.length;
+    while (started < ranges.length && running < concurrency && started - joined < 2 * concurrency && !stop.signal.aborted) {
+      const k = started++;
       const range = ranges[k]!;
       running++;
       const piece = (async () => {
@@ -91,12 +93,14 @@ export async function convertInPieces(
           stop.abort(); // the conversion fails with this piece: no more start, the others are told
         },
       );
-      pieces.push(piece);
+      pieces.set(k, piece);
     }
   };
   const piece = (k: number) => {
-    if (!pieces[k]) throw new Error(`piece ${k} of ${ranges.length} was never started`);
-    return pieces[k]!;
+    const pending = pieces.get(k);
+    if (!pending) throw new Error(`piece ${k} of ${ranges.length} was never started`);
+    pieces.delete(k);
+    return pending;
   };
 
   const output = new Mp3Output(plan, sink);
@@ -120,7 +124,7 @@ export async function convertInPieces(
   } catch (error) {
     stop.abort();
     // The other pieces' failures are this one's consequences.
-    await Promise.allSettled(pieces);
+    await Promise.allSettled(pieces.values());
     throw failure ?? error;
   }
 }
