@@ -6,11 +6,11 @@ import postgres from 'postgres';
 import * as assert from 'uvu/assert';
 import { migrate } from '../../src/db/migrate.js';
 import { DownloadReads } from '../../src/domain/download-pieces.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { decodeCursor } from '../../src/domain/record-cursor.js';
 import { deleteRecord, findRecord, listRecords } from '../../src/domain/records.js';
 import { createUser } from '../../src/domain/users.js';
 import { seedLargeRecord } from '../support/seed-record.js';
+import { refusal } from '../support/domain-refusal.js';
 import { test } from '../support/suite.js';
 import { testDatabaseUrl } from '../support/test-service.js';
 
@@ -41,15 +41,6 @@ async function userWithRecords(count: number): Promise<{ userId: string; newestF
   return { userId, newestFirst: rows.map((row) => row.id) };
 }
 
-async function refusal(run: () => Promise<unknown>): Promise<DomainError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
-}
 
 test('when the owner asks for a record, then it is found; another user, or an id that does not exist, gets not-found', async () => {
   const { userId, newestFirst } = await userWithRecords(1);

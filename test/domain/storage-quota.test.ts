@@ -5,10 +5,10 @@ import postgres from 'postgres';
 import * as assert from 'uvu/assert';
 import type { Sql } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { DomainError } from '../../src/domain/errors.js';
 import { ensureRoomAtCommit, storageLeft, storageUse } from '../../src/domain/storage-quota.js';
 import { createUser } from '../../src/domain/users.js';
 import { seedLargeRecord } from '../support/seed-record.js';
+import { refusal } from '../support/domain-refusal.js';
 import { test } from '../support/suite.js';
 import { testDatabaseUrl } from '../support/test-service.js';
 
@@ -32,15 +32,6 @@ async function userStoring(bytes: number): Promise<string> {
   return user.id;
 }
 
-async function refusal(run: () => Promise<unknown>): Promise<DomainError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
-}
 
 const commit = (userId: string, newBytes: number, maxBytesPerUser: number) =>
   // The service passes its chunk writer's reserved connection, in a transaction; a transaction of the pool is the same.
