@@ -17,6 +17,8 @@ import path from 'node:path';
  */
 export const TESTS_BY_SOURCE = {
   audio: {
+    // The file still arriving and the pool's waiting lines, with plain calls (milliseconds).
+    'arriving-file.ts': ['audio/arriving-file'],
     'audio-error.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav', 'audio/mutants-convert-wav'],
     // The block decoders: random blocks against ffmpeg (quick), ffmpeg's own encodings (16 s), then through the service.
     'block-codecs.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
@@ -29,21 +31,26 @@ export const TESTS_BY_SOURCE = {
     'id3-tag.ts': ['mp3-tags'],
     'ima-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'lame-tag.ts': ['mp3-tags', 'audio/mutants-lame-tag'],
-    'lamejs-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    // The adapter called directly (about 3 s): calls of any size, clipping, channels, bitrates; then whole conversions.
+    'lamejs-encoder.ts': ['audio/mutants-lamejs-encoder', 'audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
-    'mp3-frames.ts': ['mp3-tags'],
+    // The builder's refusals, the walker's errors and a seek table halved twice, with plain calls (under a second).
+    'mp3-frames.ts': ['audio/mutants-mp3-frames', 'mp3-tags'],
     // The split encode: seams on frames written by hand (milliseconds), then joins checked against serial encodes
     // (about 30 s). Not split-conversion (70 s through the service): it made each hanging mutant cost 2.5 minutes.
     'mp3-join.ts': ['audio/mutants-mp3-join', 'audio/mp3-join'],
-    'mp3-output.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'mp3-tags', 'split-conversion'],
+    // What it writes around frames written by hand, no encoder (milliseconds); then the conversions and the service.
+    'mp3-output.ts': ['audio/mutants-mp3-output', 'audio/mutants-convert-wav', 'audio/convert-wav', 'mp3-tags', 'split-conversion'],
     'ms-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
-    // Read by convertWavFile: its direct test (PCM), then compressed files through the service, then every PCM kind.
-    'sample-chunks.ts': ['audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
+    // Its reading loop on real files, PCM and IMA ADPCM against ffmpeg (about 2 s); then read by convertWavFile (PCM),
+    // compressed files through the service, and every PCM kind.
+    'sample-chunks.ts': ['audio/mutants-sample-chunks', 'audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
     'split-conversion.ts': ['audio/split-conversion', 'split-conversion'],
     // The plan and the seams with plain calls (milliseconds), then real encodes joined (about 30 s), then the service.
     'split-plan.ts': ['audio/mutants-split-plan', 'audio/mp3-join', 'split-conversion'],
     'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'waiting-line.ts': ['audio/arriving-file'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
   },

@@ -1,9 +1,14 @@
 // The seams of mp3-join.ts on frames written by hand, without an encoder (docs/MUTATION.md): which main-data bytes of
 // the next piece are copied where, across two slots, and the refusals of a seam that is not one. Frames here are 100
 // bytes at offset 100·i with a 64-byte main-data slot at 36..99; the piece's bytes are numbered so that each copied
-// byte shows where it came from. test/audio/mp3-join.test.ts checks real encodes joined this way (about 30 s).
+// byte shows where it came from. test/audio/mp3-join.test.ts checks real encodes joined this way (about 30 s). At the
+// end, the reading of the side information (`layer3Frames`): frames written by hand bit by bit from the standard's
+// layout, and real LAME output, whose every frame's main data starts where the one before it ended.
 import * as assert from 'uvu/assert';
-import { findSeam, joinedSegment, type Layer3Frame, type Mp3Piece } from '../../src/audio/mp3-join.js';
+import { createMp3Encoder } from 'wasm-media-encoders';
+import { findSeam, joinedSegment, layer3Frames, mp3Piece, type Layer3Frame, type Mp3Piece } from '../../src/audio/mp3-join.js';
+import { frameHeaderBytes, type FrameHeaderFields } from '../../src/audio/mp3-frames.js';
+import { musicLike } from '../fixtures/signals.js';
 import { test } from '../support/suite.js';
 
 /** Frames whose main data starts `begin(i)` bytes back and takes `used(i)` bytes, i its index in the piece. */
@@ -92,6 +97,115 @@ test('when a seam is sought, then it is the first frame from `from` where this p
   const roomy = piece(0, 20, () => 600, () => 20, () => 0);
   assert.is(findSeam(roomy, needing(9, 511, 600), 8, 18), 9);
   assert.is(findSeam(roomy, needing(9, 512, 600), 8, 18), undefined);
+});
+
+// ---- layer3Frames: where each frame keeps its main data ----
+
+/** Bits written most significant first; everything not written explicitly is 1, so a read off by a bit shows. */
+function sideInfo(bytes: number, fields: Array<[value: number, bits: number] | number>): Uint8Array {
+  const out = new Uint8Array(bytes).fill(0xff);
+  let position = 0;
+  for (const field of fields) {
+    if (typeof field === 'number') {
+      position += field;
+      continue;
+    }
+    const [value, bits] = field;
+    for (let i = 0; i < bits; i++, position++) {
+      const bit = (value >> (bits - 1 - i)) & 1;
+      out[position >> 3] = (out[position >> 3]! & ~(0x80 >> (position & 7))) | (bit << (7 - (position & 7)));
+    }
+  }
+  assert.ok(position <= bytes * 8);
+  return out;
+}
+
+interface HandFrame {
+  header: FrameHeaderFields;
+  size: number;
+  crc: boolean;
+  mainDataBegin: number;
+  part23: number[];
+}
+
+/**
+ * One frame: the header (its protection bit cleared when `crc`, then two CRC bytes of ones), the side information
+ * as ISO 11172-3 and 13818-3 lay it out, then zeros. MPEG-1: main_data_begin (9 bits), private bits (5 mono, 3
+ * stereo), scfsi (4 per channel), then per granule and channel 59 bits starting with part2_3_length (12). MPEG-2 and
+ * 2.5: 8 bits, private bits (1 mono, 2 stereo), one granule of 63 bits per channel.
+ */
+function handFrame({ header, size, crc, mainDataBegin, part23 }: HandFrame): Uint8Array {
+  const mpeg1 = header.version === 1;
+  const mono = header.channelMode === 'mono';
+  const fields: Array<[number, number] | number> = [[mainDataBegin, mpeg1 ? 9 : 8], mpeg1 ? (mono ? 5 : 3) + (mono ? 4 : 8) : mono ? 1 : 2];
+  for (const length of part23) fields.push([length, 12], mpeg1 ? 47 : 51);
+  const side = sideInfo(mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17, fields);
+  const frame = new Uint8Array(size);
+  frame.set(frameHeaderBytes(header));
+  if (crc) frame[1] = frame[1]! & 0xfe;
+  frame.set(crc ? [0xff, 0xff, ...side] : side, 4);
+  return frame;
+}
+
+const HAND_FRAMES: HandFrame[] = [
+  { header: { version: 1, sampleRate: 44_100, bitrateKbps: 128, channelMode: 'joint-stereo', modeExtension: 2 }, size: 417, crc: false, mainDataBegin: 511, part23: [4095, 1, 2, 8] },
+  { header: { version: 1, sampleRate: 44_100, bitrateKbps: 128, channelMode: 'mono', modeExtension: 0 }, size: 417, crc: true, mainDataBegin: 300, part23: [7, 4000] },
+  { header: { version: 2, sampleRate: 22_050, bitrateKbps: 64, channelMode: 'stereo', modeExtension: 0 }, size: 208, crc: false, mainDataBegin: 255, part23: [4095, 4095] },
+  { header: { version: 2.5, sampleRate: 8_000, bitrateKbps: 8, channelMode: 'mono', modeExtension: 0 }, size: 72, crc: true, mainDataBegin: 1, part23: [9] },
+  { header: { version: 2, sampleRate: 16_000, bitrateKbps: 32, channelMode: 'mono', modeExtension: 0 }, size: 144, crc: false, mainDataBegin: 128, part23: [2048] },
+];
+
+test('when side information is read, then each frame`s slot, main_data_begin and main-data bytes are those written, in every version and mode, with and without CRC', () => {
+  const stream = Buffer.concat(HAND_FRAMES.map(handFrame));
+  let offset = 0;
+  const expected = HAND_FRAMES.map(({ header, size, crc, mainDataBegin, part23 }) => {
+    const side = header.version === 1 ? (header.channelMode === 'mono' ? 17 : 32) : header.channelMode === 'mono' ? 9 : 17;
+    const frame = { offset, bytes: size, slotStart: offset + 4 + (crc ? 2 : 0) + side, mainDataBegin, mainDataBytes: Math.ceil(part23.reduce((a, b) => a + b) / 8) };
+    offset += size;
+    return frame;
+  });
+  assert.equal(expected.map((frame) => frame.mainDataBytes), [514, 501, 1024, 2, 256]);
+  assert.equal(layer3Frames(new Uint8Array(stream)), expected);
+  const piece = mp3Piece(new Uint8Array(stream), 7);
+  assert.equal([piece.firstFrame, piece.frames, piece.bytes.length], [7, expected, stream.length]);
+});
+
+test('when the bytes end inside a frame or are no frame, then layer3Frames says where', () => {
+  const stream = new Uint8Array(Buffer.concat(HAND_FRAMES.slice(0, 2).map(handFrame)));
+  assert.throws(() => layer3Frames(stream.subarray(0, stream.length - 1)), (error: unknown) => (error as Error).message === `no whole Layer III frame at byte 417 of ${stream.length - 1}`);
+  const junk = new Uint8Array(stream);
+  junk[417] = 0;
+  assert.throws(() => layer3Frames(junk), (error: unknown) => (error as Error).message === `no whole Layer III frame at byte 417 of ${stream.length}`);
+  assert.equal(layer3Frames(new Uint8Array(0)), []);
+});
+
+test('when LAME encodes, then every frame`s main data starts exactly where the frame before left off, within the stream', async () => {
+  // Measured on wasm LAME: CBR and VBR, MPEG-1 and -2, mono and stereo, never a gap or an overlap.
+  const cases: Array<[number, 1 | 2, { bitrate: 128 | 64 } | { vbrQuality: number }]> = [
+    [44_100, 2, { bitrate: 128 }],
+    [22_050, 2, { bitrate: 64 }],
+    [16_000, 1, { vbrQuality: 5 }],
+  ];
+  for (const [rate, channels, settings] of cases) {
+    const encoder = await createMp3Encoder();
+    encoder.configure({ sampleRate: rate, channels, ...settings });
+    const encoded = Buffer.from(encoder.encode(musicLike(2, rate, channels)));
+    const stream = new Uint8Array(Buffer.concat([encoded, Buffer.from(encoder.finalize())]));
+    const frames = layer3Frames(stream);
+    assert.ok(frames.length > 30);
+    let slotsBefore = 0;
+    let usedUpTo = 0;
+    for (const [i, frame] of frames.entries()) {
+      const where = `${rate} Hz ${channels} ch ${JSON.stringify(settings)}, frame ${i}`;
+      assert.is(slotsBefore - frame.mainDataBegin, usedUpTo, `${where}: starts where the one before ended`);
+      usedUpTo += frame.mainDataBytes;
+      slotsBefore += frame.offset + frame.bytes - frame.slotStart;
+      assert.ok(usedUpTo <= slotsBefore, `${where}: ends within its slot`);
+      assert.ok(frame.mainDataBytes > 0, `${where}: holds main data`);
+    }
+    const last = frames.at(-1)!;
+    assert.is(last.offset + last.bytes, stream.length);
+  }
 });
 
 test.run();

@@ -15,6 +15,8 @@ export function readId3v24(bytes: Uint8Array): Id3v24Tag {
   const end = 10 + syncsafe(6);
   const frames: Record<string, string> = {};
   for (let offset = 10; offset < end; ) {
+    // Zeros after the last frame are padding (a tag rewritten in place of a longer one keeps its size).
+    if (bytes[offset] === 0) break;
     const id = String.fromCharCode(...bytes.subarray(offset, offset + 4));
     const size = syncsafe(offset + 4);
     assert.is(bytes[offset + 10], 3, `${id} is UTF-8`);
