@@ -1,11 +1,12 @@
 // LAME compiled to WebAssembly (wasm-media-encoders): the reference encoder's quality at near-native speed.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createEncoder } from 'wasm-media-encoders';
+import { createEncoder, type WasmMediaEncoder } from 'wasm-media-encoders';
 import type { EncoderSettings, Mp3Encoder } from './mp3-encoder.js';
 
 type CbrKbps = 8 | 16 | 24 | 32 | 40 | 48 | 64 | 80 | 96 | 112 | 128 | 160 | 192 | 224 | 256 | 320;
 type OutputRate = 8000 | 11025 | 12000 | 16000 | 22050 | 24000 | 32000 | 44100 | 48000;
+type LameInstance = WasmMediaEncoder<'audio/mpeg'>;
 
 /** Compiles the LAME module; done once and shared, since compiling costs far more than instantiating. */
 export async function compileLameWasm(): Promise<WebAssembly.Module> {
@@ -13,8 +14,17 @@ export async function compileLameWasm(): Promise<WebAssembly.Module> {
   return WebAssembly.compile(await readFile(file));
 }
 
+/**
+ * Instances no encoder is using, per compiled module. An instance's memory only grows (to a few megabytes of LAME's
+ * state and buffers), so a thread that encodes piece after piece of a split conversion takes one back instead of
+ * growing a new one each time and leaving the old to its garbage collector. configure() starts a fresh LAME inside.
+ */
+const idleInstances = new WeakMap<WebAssembly.Module, LameInstance[]>();
+
 export async function createWasmLameEncoder(module: WebAssembly.Module, settings: EncoderSettings): Promise<Mp3Encoder> {
-  const encoder = await createEncoder('audio/mpeg', module);
+  let idle = idleInstances.get(module);
+  if (!idle) idleInstances.set(module, (idle = []));
+  const encoder = idle.pop() ?? (await createEncoder('audio/mpeg', module));
   const rate = { outputSampleRate: settings.outputSampleRate as OutputRate };
   encoder.configure({
     channels: settings.channels,
@@ -28,6 +38,11 @@ export async function createWasmLameEncoder(module: WebAssembly.Module, settings
     planes.length && planes[0]!.length === frames ? planes : planes.map((p) => p.subarray(0, frames));
   return {
     encode: (planes, frames) => encoder.encode(views(planes, frames)),
-    finish: () => encoder.finalize(),
+    finish: () => {
+      // A copy (a few kilobytes), since the instance goes back for the next encoder, which may write over its memory.
+      const last = encoder.finalize().slice();
+      idle.push(encoder);
+      return last;
+    },
   };
 }
