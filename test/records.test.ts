@@ -72,13 +72,15 @@ records('when the token comes as a Bearer header instead of a field, then the up
 records('when the token is wrong, missing or of another user, then 401 with WWW-Authenticate and nothing is stored', async ({ service, user }) => {
   const other = await createUser(service.url, 'other');
   const recordCount = async () =>
-    (await service.sql<{ count: number }[]>`select count(*)::int as count from records where user_id = ${user.id}`)[0]!.count;
+    (await service.sql<{ count: number }[]>`select count(*)::int as count from records where user_id in (${user.id}, ${other.id})`)[0]!.count;
   const before = await recordCount();
   const cases = [
     { user: user.id, token: '00000000-0000-4000-8000-000000000000' },
     { user: user.id },
     { user: user.id, token: other.token },
     { user: '00000000-0000-4000-8000-000000000000', token: user.token },
+    // A Bearer token is a user's whole credential: naming someone else beside it is refused, not stored for either.
+    { user: user.id, bearer: other.token },
   ];
   const bodies = new Set<string>();
   for (const options of cases) {
