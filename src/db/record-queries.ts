@@ -83,7 +83,11 @@ export interface RecordPageKey {
   id: string;
 }
 
-/** A user's records, newest first, after `after` when given (keyset pagination: stable under inserts). */
+/**
+ * A user's records, newest first, after `after` when given (keyset pagination: stable under inserts). The key's time
+ * goes in as text and is cast by PostgreSQL: a parameter typed timestamptz would be turned into a JavaScript Date by
+ * postgres.js, which keeps milliseconds, and the records of the same millisecond after the key would be skipped.
+ */
 export async function listRecordsOfUser(
   sql: Sql,
   userId: string,
@@ -94,7 +98,7 @@ export async function listRecordsOfUser(
     select ${RECORD_COLUMNS(sql)}, created_at::text as "createdAtKey"
     from records
     where user_id = ${userId}
-      ${after ? sql`and (created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)` : sql``}
+      ${after ? sql`and (created_at, id) < (${after.createdAt}::text::timestamptz, ${after.id}::uuid)` : sql``}
     order by created_at desc, id desc
     limit ${limit}`;
   return rows.map(({ createdAtKey, ...row }) => ({ ...row, pageKey: { createdAt: createdAtKey, id: row.id } }));

@@ -80,6 +80,28 @@ test('when a library is read page by page, then every record comes once, newest 
   assert.equal(seen, newestFirst);
 });
 
+test('when records were created within one millisecond, then paging by their cursors still shows each once, in order', async () => {
+  // Parallel uploads of one user can commit in the same millisecond; their order is kept to the microsecond, and so
+  // must be the cursor (a JavaScript Date, and a driver that turns the key into one, would cut it to milliseconds).
+  const { userId } = await userWithRecords(4);
+  await sql`
+    update records set created_at = '2026-12-01 12:00:00.000100+00'::timestamptz + (n * interval '1 microsecond')
+    from (select id as row_id, row_number() over (order by id) as n from records where user_id = ${userId}) numbered
+    where id = numbered.row_id`;
+  const newestFirst = (await sql<{ id: string }[]>`select id from records where user_id = ${userId} order by created_at desc, id desc`).map(
+    (row) => row.id,
+  );
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await listRecords(sql, userId, 1, cursor);
+    seen.push(...page.records.map((record) => record.id));
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  assert.equal(seen, newestFirst);
+});
+
 test('when a page holds exactly the records left, then it has no cursor; one fewer, and its cursor names its last record', async () => {
   const { userId, newestFirst } = await userWithRecords(4);
   const ids = (page: { records: { id: string }[] }) => page.records.map((record) => record.id);
