@@ -1,5 +1,6 @@
 // The bookkeeping of a file that is still arriving (src/audio/arriving-file.ts) and of the pool's waiting lines
 // (src/audio/waiting-line.ts): who is let go, when, and with what.
+import { getEventListeners } from 'node:events';
 import * as assert from 'uvu/assert';
 import { FileArrival, wholeFile } from '../../src/audio/arriving-file.js';
 import { WaitingLine } from '../../src/audio/waiting-line.js';
@@ -36,6 +37,10 @@ arrival('when bytes reach the disk, then a wait for them resolves once all are t
   file.wrote(41);
   assert.is(await waiting, 140);
   assert.is(await file.available(140), 140, 'bytes already there: at once');
+  const exact = file.available(200);
+  file.wrote(60);
+  assert.ok(await settled(exact), 'a wait resolves when the bytes reach exactly what it asked for');
+  assert.is(await exact, 200);
   assert.is(file.arrivedSize, undefined, 'still arriving');
 });
 
@@ -109,6 +114,22 @@ line('when a caller aborts, then it leaves the line with the reason and the next
   await second;
   assert.match(String(await rejection(waiting.wait(leaving.signal))), /gave up/, 'an aborted signal does not queue');
   assert.is(waiting.length, 0);
+});
+
+line('when a caller is let go or leaves, then its signal keeps no listener of the line', async () => {
+  // A conversion's signal can outlive its wait by minutes; a listener left on it would hold the line's closure.
+  const waiting = new WaitingLine();
+  const kept = new AbortController();
+  const served = waiting.wait(kept.signal);
+  assert.is(getEventListeners(kept.signal, 'abort').length, 1, 'while it waits');
+  assert.ok(waiting.next());
+  await served;
+  assert.is(getEventListeners(kept.signal, 'abort').length, 0, 'once let go');
+  const leaving = new AbortController();
+  const left = waiting.wait(leaving.signal);
+  leaving.abort(new Error('gave up'));
+  await rejection(left);
+  assert.is(getEventListeners(leaving.signal, 'abort').length, 0, 'once it left');
 });
 
 line.run();
