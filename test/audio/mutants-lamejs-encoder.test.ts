@@ -62,13 +62,15 @@ test('when each channel carries its own signal, then each comes back on its own 
   }
 });
 
-test('when the signal reaches full scale, then it is clipped to the largest 16-bit sample, not wrapped to the most negative', async () => {
+test('when the signal reaches or passes full scale, then it is clipped to the 16-bit range, not wrapped round it', async () => {
   // A 100 Hz square wave at ±1.0: 1.0 · 32768 is one past the largest 16-bit sample.
   const square = Float32Array.from({ length: 44_100 }, (_, i) => (Math.floor(i / 220.5) % 2 === 0 ? 1 : -1));
   const justUnder = square.map((sample) => (sample > 0 ? 32_767 / 32_768 : sample));
   const mono: EncoderSettings = { ...STEREO_44K, channels: 1 };
   const atFullScale = encode(mono, [square], [4096]);
   assert.is(hex(atFullScale), hex(encode(mono, [justUnder], [4096])), 'clipped to 32767 exactly');
+  // The service's decoder never hands over more than full scale; a caller that does gets it clipped too, both ways.
+  assert.is(hex(encode(mono, [square.map((sample) => 1.5 * sample)], [4096])), hex(atFullScale), 'beyond full scale');
   const decoded = await decodeMp3(atFullScale);
   const { correlation } = bestCorrelation(square, decoded.channels[0]!, 2000);
   assert.ok(correlation > 0.9, `the square comes back (a wrapped one is almost all -32768): ${correlation}`);
