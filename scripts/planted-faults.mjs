@@ -89,6 +89,13 @@ const FAULTS = [
     replace: 'and (created_at, id) <= (',
     tests: 'domain/records',
   },
+  {
+    name: 'sample-rate ties going down',
+    file: 'src/audio/mp3-encoder.ts',
+    find: 'if (Math.abs(candidate - rate) <= Math.abs(best - rate)) best = candidate;',
+    replace: 'if (Math.abs(candidate - rate) < Math.abs(best - rate)) best = candidate;',
+    tests: 'audio/mp3-encoder',
+  },
 ];
 
 const wanted = process.argv.slice(2);
