@@ -89,6 +89,10 @@ export const TESTS_BY_SOURCE = {
     'request-admission.ts': ['http/request-admission', 'users'],
     // The probes on a Koa app in this process, against the real database and a silent one (about 2 s).
     'routes/health.ts': ['http/mutants-health'],
+    // The user routes on a Koa app in this process against the real database (about a second), then through the service.
+    'routes/users.ts': ['http/mutants-users', 'users'],
+    // GET and HEAD /record on a Koa app in this process against the real database (about a second), then the service.
+    'routes/record-download.ts': ['http/mutants-record-download', 'downloads'],
     'request-body-flow.ts': ['http/mutants-request-body-flow', 'expect-continue'],
     // The schemas' limits and messages with plain calls, then the document they describe and the HTTP refusals.
     'schemas.ts': ['http/mutants-schemas', 'openapi', 'users', 'upload-options'],
