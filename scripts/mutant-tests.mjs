@@ -33,7 +33,7 @@ export const TESTS_BY_SOURCE = {
     'lame-tag.ts': ['mp3-tags', 'audio/mutants-lame-tag'],
     // The adapter called directly (about 3 s): calls of any size, clipping, channels, bitrates; then whole conversions.
     'lamejs-encoder.ts': ['audio/mutants-lamejs-encoder', 'audio/convert-wav', 'audio/conversion-content', 'upload-options'],
-    'mp3-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'mp3-encoder.ts': ['audio/mp3-encoder', 'audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     // The builder's refusals, the walker's errors and a seek table halved twice, with plain calls (under a second).
     'mp3-frames.ts': ['audio/mutants-mp3-frames', 'mp3-tags'],
     // The split encode: seams on frames written by hand (milliseconds), then joins checked against serial encodes
@@ -49,7 +49,7 @@ export const TESTS_BY_SOURCE = {
     'split-conversion.ts': ['audio/split-conversion', 'split-conversion'],
     // The plan and the seams with plain calls (milliseconds), then real encodes joined (about 30 s), then the service.
     'split-plan.ts': ['audio/mutants-split-plan', 'audio/mp3-join', 'split-conversion'],
-    'wasm-lame-encoder.ts': ['audio/convert-wav', 'audio/conversion-content', 'upload-options'],
+    'wasm-lame-encoder.ts': ['audio/wasm-lame-encoder', 'audio/convert-wav', 'audio/conversion-content', 'upload-options'],
     'waiting-line.ts': ['audio/arriving-file'],
     'wav-header.ts': ['audio/wav-header', 'audio/mutants-wav-header', 'audio/convert-wav'],
     'worker-messages.ts': ['upload-options', 'fuzz-upload'],
