@@ -75,6 +75,11 @@ test('when sign-up gets no JSON, then 415, 400 or 413 says what to send', async 
   ]);
   const justUnder = await post(JSON.stringify({ name: 'x'.repeat(16_000) }), 'application/json');
   assert.is((await problem(justUnder))[1], '/problems/validation-failed', 'a body under 16 KiB is parsed (and its name is too long)');
+  // Each refusal has its own title, for a person reading the problem.
+  const title = async (response: Response) => ((await response.json()) as { title: string }).title;
+  assert.is(await title(await post('name=Ann', 'application/x-www-form-urlencoded')), 'Unsupported media type');
+  assert.is(await title(await post('{"name": ', 'application/json')), 'Malformed JSON');
+  assert.is(await title(await post(JSON.stringify({ name: 'x'.repeat(17_000) }), 'application/json')), 'Body too large');
 });
 
 test('when sign-ups come through a trusted proxy, then each gets its fields, and the third from one /64 in an hour is refused', async ({ url }) => {
