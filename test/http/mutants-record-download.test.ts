@@ -119,8 +119,11 @@ test('when a range lies outside the record, then 416 with the size in Content-Ra
   const response = await get(context, { Range: `bytes=${SIZE}-` });
   assert.is(response.status, 416);
   assert.is(response.headers.get('content-range'), `bytes */${SIZE}`);
-  const body = (await response.json()) as { type: string; detail: string };
-  assert.equal([body.type, body.detail], ['/problems/range-not-satisfiable', `the file has ${SIZE} bytes; ask for a range inside it`]);
+  const body = (await response.json()) as { type: string; title: string; detail: string };
+  assert.equal(
+    [body.type, body.title, body.detail],
+    ['/problems/range-not-satisfiable', 'Range not satisfiable', `the file has ${SIZE} bytes; ask for a range inside it`],
+  );
 });
 
 test('when HEAD is asked, then the same headers and no body; when the record is not the user`s, then 404', async (context) => {
