@@ -17,6 +17,7 @@ const testDir = process.env.TEST_ROOT ?? path.dirname(fileURLToPath(import.meta.
 // A test past its time limit fails, but what it started may keep the process alive: once uvu has printed its summary,
 // the process gets this long to exit before it is ended, and that counts as a failure.
 const EXIT_AFTER_SUMMARY_MS = Number(process.env.TEST_EXIT_AFTER_SUMMARY_MS) || 20_000;
+const ERROR_TAIL_CHARS = 6_000;
 // uvu does not export its CLI; it sits beside the package's dist/ folder.
 const uvuBin = path.join(path.dirname(fileURLToPath(import.meta.resolve('uvu'))), '..', 'bin.js');
 const composeMode = process.argv[2] === '--compose';
@@ -42,7 +43,14 @@ async function main(): Promise<number> {
   try {
     const child = spawn(process.execPath, [uvuBin, dir, pattern], {
       env,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Its error output goes straight through, and its tail is kept: if the process dies of an uncaught error, the
+    // stack is printed again beside the summary line, where a CI excerpt that shows only the end still has it.
+    let errorTail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      errorTail = (errorTail + chunk.toString()).slice(-ERROR_TAIL_CHARS);
     });
     let output = '';
     let lingered = false;
@@ -78,7 +86,7 @@ async function main(): Promise<number> {
         }, EXIT_AFTER_SUMMARY_MS);
       }
     });
-    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
     clearTimeout(lingerTimer);
     const slowest = [...fileSeconds].sort((a, b) => b[1] - a[1]).slice(0, 12);
     if (slowest.length > 1) console.log(`# slowest files: ${slowest.map(([file, seconds]) => `${file} ${seconds.toFixed(0)} s`).join(', ')}`);
@@ -87,6 +95,8 @@ async function main(): Promise<number> {
     const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
     const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
     if (Number.isNaN(total) || Number.isNaN(passed)) {
+      console.log(`# the test process ended before its summary (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${current?.file ?? 'no file'}; the end of its error output:`);
+      console.log(errorTail.replace(/\u001b\[[0-9;]*m/g, '').replace(/^/gm, '#   '));
       console.log('0 passed, 1 failed');
       return 1;
     }

@@ -1,6 +1,7 @@
 // The runner itself (test/run.ts with test/support/suite.ts), on a folder of made-up tests: a hung test fails with its
 // name once its time limit passes, a failing `before` hook prints its error, and a process that a hung test keeps
-// alive is ended after the summary and counted as a failure.
+// alive is ended after the summary and counted as a failure; a process that dies of an uncaught error has its stack
+// printed again beside the summary line.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,6 +50,31 @@ broken.run();
     assert.match(result.output, 'still running 1 s after its summary');
     assert.ok(Date.now() - started < 30_000, 'the run ended instead of hanging');
     assert.is(result.summary, '1 passed, 3 failed');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('when a test file kills the process with an uncaught error, then its stack and file are printed just before the summary line', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-runner-'));
+  try {
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    await writeFile(
+      path.join(dir, 'crashing.test.js'),
+      `import { test } from ${JSON.stringify(SUITE)};
+test('throws from a timer', () => new Promise(() => setTimeout(() => { throw new Error('thrown from a timer callback'); }, 50)));
+test.run();
+`,
+    );
+    const output = await run(process.execPath, [RUNNER], { env: { ...process.env, TEST_ROOT: dir, DATABASE_URL: testDatabaseUrl() }, timeout: 60_000 }).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    const lines = output.trim().split('\n');
+    assert.is(lines.at(-1), '0 passed, 1 failed', output);
+    const header = lines.findIndex((line) => /ended before its summary \(exit code 1\) during crashing\.test\.js/.test(line));
+    assert.ok(header >= 0 && lines.length - header < 30, output);
+    assert.ok(lines.slice(header).includes('#   Error: thrown from a timer callback'), output);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
