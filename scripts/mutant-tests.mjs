@@ -100,6 +100,13 @@ export const TESTS_BY_SOURCE = {
     'spool-budget.ts': ['http/mutants-spool-budget', 'spool-limits'],
     'transfer-rate-guard.ts': ['http/mutants-transfer-rate-guard', 'slow-transfers'],
     'validate.ts': ['http/mutants-validate', 'users', 'upload-options'],
+    // The upload path: the route and the multipart spool, through the service with real uploads (a few seconds each).
+    'routes/record-upload.ts': ['records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
+    'wav-upload.ts': ['records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
+    'routes/library.ts': ['library', 'openapi'],
+    'routes/metrics.ts': ['observability'],
+    'routes/docs.ts': ['swagger-ui', 'openapi'],
+    'routes/web-page.ts': ['web-page'],
     '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
   },
 };

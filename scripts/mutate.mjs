@@ -41,7 +41,9 @@ for (let i = 0; i < args.length; i++) {
 function runs() {
   const chosen = targets.length > 0 ? targets : FOLDERS;
   return chosen.flatMap((target) => {
-    const [folder, file] = target.split('/', 2);
+    // A file may sit in a subfolder (http/routes/users.ts): everything after the folder names it.
+    const [folder, ...rest] = target.split('/');
+    const file = rest.join('/') || undefined;
     if (!FOLDERS.includes(folder)) throw new Error(`unknown target "${target}": give audio, domain or http, or a file such as audio/wav-header.ts`);
     if (file) return [[folder, file]];
     if (!byFile) return [[folder, undefined]];
