@@ -56,7 +56,7 @@ export const TESTS_BY_SOURCE = {
   },
   domain: {
     'access-tokens.ts': ['domain/mutants-users', 'token-storage', 'users'],
-    'convert-upload.ts': ['domain/convert-upload', 'upload-options', 'records', 'fuzz-upload'],
+    'convert-upload.ts': ['domain/convert-upload', 'upload-options', 'records', 'fuzz-upload', 'streaming-upload'],
     'download-pieces.ts': ['domain/download-pieces', 'domain/mutants-download-pieces', 'downloads'],
     'errors.ts': ['errors', 'users', 'records'],
     // Plain calls against the real database first (about 2 s), then the HTTP tests.
