@@ -101,7 +101,7 @@ export const TESTS_BY_SOURCE = {
     'transfer-rate-guard.ts': ['http/mutants-transfer-rate-guard', 'slow-transfers'],
     'validate.ts': ['http/mutants-validate', 'users', 'upload-options'],
     // The upload path: the route and the multipart spool, through the service with real uploads (a few seconds each).
-    'routes/record-upload.ts': ['records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
+    'routes/record-upload.ts': ['http/mutants-record-upload', 'records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
     'wav-upload.ts': ['records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
     'routes/library.ts': ['library', 'openapi'],
     'routes/metrics.ts': ['observability'],

@@ -26,6 +26,8 @@ export interface TestService {
   lifecycle: Lifecycle;
   sql: Sql;
   spoolDir: string;
+  /** The spool's byte budget, to see what an upload reserved. */
+  spoolBudget: SpoolBudget;
   spooledFiles(): Promise<string[]>;
   /** How each lingering close so far ended, and the bytes it discarded. */
   lingered: { outcome: string; bytes: number }[];
@@ -128,6 +130,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     lifecycle,
     sql,
     spoolDir,
+    spoolBudget,
     spooledFiles: () => readdir(spoolDir),
     lingered,
     slowDrops,
