@@ -52,8 +52,11 @@ library('when the owner lists with a page size, then pages come newest first and
   assert.equal(seen, ['take-4.wav', 'take-3.wav', 'take-2.wav', 'take-1.wav', 'take-0.wav']);
 });
 
-library('when listed, then each record carries its metadata and download url', async (context) => {
-  const page = (await (await list(context, `user=${context.owner.id}&limit=1`)).json()) as Page;
+library('when listed, then each record carries its metadata and download url, in an answer no shared cache keeps', async (context) => {
+  const response = await list(context, `user=${context.owner.id}&limit=1`);
+  // A user's library changes with every upload and is theirs alone: a proxy must not store it, a browser must ask again.
+  assert.is(response.headers.get('cache-control'), 'private, no-cache');
+  const page = (await response.json()) as Page;
   const [newest] = page.records;
   assert.is(newest!.url, context.uploaded[4]!.url);
   assert.is(newest!.input.sampleRate, 8000);
