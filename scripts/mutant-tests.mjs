@@ -104,7 +104,7 @@ export const TESTS_BY_SOURCE = {
     'routes/record-upload.ts': ['http/mutants-record-upload', 'records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
     'wav-upload.ts': ['records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
     'routes/library.ts': ['library', 'openapi'],
-    'routes/metrics.ts': ['observability'],
+    'routes/metrics.ts': ['http/mutants-metrics', 'observability'],
     'routes/docs.ts': ['swagger-ui', 'openapi'],
     'routes/web-page.ts': ['web-page'],
     '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
