@@ -102,7 +102,7 @@ export const TESTS_BY_SOURCE = {
     'validate.ts': ['http/mutants-validate', 'users', 'upload-options'],
     // The upload path: the route and the multipart spool, through the service with real uploads (a few seconds each).
     'routes/record-upload.ts': ['http/mutants-record-upload', 'records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
-    'wav-upload.ts': ['records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
+    'wav-upload.ts': ['http/mutants-wav-upload', 'records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
     'routes/library.ts': ['library', 'openapi'],
     'routes/metrics.ts': ['http/mutants-metrics', 'observability'],
     'routes/docs.ts': ['swagger-ui', 'openapi'],

@@ -177,7 +177,8 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       storage: spool as unknown as multer.StorageEngine,
       // Part headers are UTF-8 in practice (browsers, curl); busboy's default would garble "запись.wav".
       defParamCharset: 'utf8',
-      limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 },
+      // fieldNameSize is busboy's default, set so that multer refuses a longer name (without it, busboy cuts the name short).
+      limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldNameSize: 100, fieldSize: 1024, parts: 12, headerPairs: 50 },
       fileFilter: (req: IncomingMessage & { body?: Record<string, string> }, _file, cb) => {
         beforeFile({ ...(req.body ?? {}) }).then(
           (reserved) => {
