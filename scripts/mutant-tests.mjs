@@ -106,7 +106,7 @@ export const TESTS_BY_SOURCE = {
     'routes/library.ts': ['library', 'openapi'],
     'routes/metrics.ts': ['http/mutants-metrics', 'observability'],
     'routes/docs.ts': ['swagger-ui', 'openapi'],
-    'routes/web-page.ts': ['web-page'],
+    'routes/web-page.ts': ['http/mutants-web-page', 'web-page'],
     '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
   },
 };
