@@ -16,13 +16,29 @@ const run = promisify(execFile);
 const RUNNER = fileURLToPath(new URL('./run.js', import.meta.url));
 const SUITE = pathToFileURL(fileURLToPath(new URL('./support/suite.js', import.meta.url))).href;
 
-test('a hung test fails by name after its time limit, a failing before hook prints its error, and a process kept alive is ended', async () => {
+/** Runs the runner on a folder holding one made-up test file; what it printed and its exit code. */
+async function runOn(fileName: string, source: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; output: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-runner-'));
   try {
     await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
-    await writeFile(
-      path.join(dir, 'made-up.test.js'),
-      `import { suite, test } from ${JSON.stringify(SUITE)};
+    await writeFile(path.join(dir, fileName), source);
+    return await run(process.execPath, [RUNNER], {
+      env: { ...process.env, TEST_ROOT: dir, DATABASE_URL: testDatabaseUrl(), ...env },
+      timeout: 60_000,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, output: stdout + stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, output: error.stdout + error.stderr }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a hung test fails by name after its time limit, a failing before hook prints its error, and a process kept alive is ended', async () => {
+  const started = Date.now();
+  const result = await runOn(
+    'made-up.test.js',
+    `import { suite, test } from ${JSON.stringify(SUITE)};
 test('finishes', () => {});
 test('hangs', () => new Promise(() => setInterval(() => {}, 1000)), { timeLimitMs: 300 });
 test.run();
@@ -31,53 +47,30 @@ broken.before(() => { throw new Error('the database is not there'); });
 broken('never runs', () => {});
 broken.run();
 `,
-    );
-    const started = Date.now();
-    const result = await run(process.execPath, [RUNNER], {
-      env: { ...process.env, TEST_ROOT: dir, DATABASE_URL: testDatabaseUrl(), TEST_EXIT_AFTER_SUMMARY_MS: '1000' },
-      timeout: 60_000,
-    }).then(
-      () => ({ code: 0, output: '', summary: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => ({
-        code: error.code,
-        output: error.stdout + error.stderr,
-        summary: error.stdout.trim().split('\n').at(-1),
-      }),
-    );
-    assert.is(result.code, 1, result.output);
-    assert.match(result.output, '"hangs" did not finish within 300 ms');
-    assert.match(result.output, /before hook of "broken setup" failed:.*the database is not there/s);
-    assert.match(result.output, 'still running 1 s after its summary');
-    assert.ok(Date.now() - started < 30_000, 'the run ended instead of hanging');
-    assert.is(result.summary, '1 passed, 3 failed');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    { TEST_EXIT_AFTER_SUMMARY_MS: '1000' },
+  );
+  assert.is(result.code, 1, result.output);
+  assert.match(result.output, '"hangs" did not finish within 300 ms');
+  assert.match(result.output, /before hook of "broken setup" failed:.*the database is not there/s);
+  assert.match(result.output, 'still running 1 s after its summary');
+  assert.ok(Date.now() - started < 30_000, 'the run ended instead of hanging');
+  assert.is(result.stdout.trim().split('\n').at(-1), '1 passed, 3 failed');
 });
 
 test('when a test file kills the process with an uncaught error, then its stack and file are printed just before the summary line', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-runner-'));
-  try {
-    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
-    await writeFile(
-      path.join(dir, 'crashing.test.js'),
-      `import { test } from ${JSON.stringify(SUITE)};
+  const result = await runOn(
+    'crashing.test.js',
+    `import { test } from ${JSON.stringify(SUITE)};
 test('throws from a timer', () => new Promise(() => setTimeout(() => { throw new Error('thrown from a timer callback'); }, 50)));
 test.run();
 `,
-    );
-    const output = await run(process.execPath, [RUNNER], { env: { ...process.env, TEST_ROOT: dir, DATABASE_URL: testDatabaseUrl() }, timeout: 60_000 }).then(
-      () => '',
-      (error: { stdout: string }) => error.stdout,
-    );
-    const lines = output.trim().split('\n');
-    assert.is(lines.at(-1), '0 passed, 1 failed', output);
-    const header = lines.findIndex((line) => /ended before its summary \(exit code 1\) during crashing\.test\.js/.test(line));
-    assert.ok(header >= 0 && lines.length - header < 30, output);
-    assert.ok(lines.slice(header).includes('#   Error: thrown from a timer callback'), output);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  );
+  assert.is(result.code, 1, result.output);
+  const lines = result.stdout.trim().split('\n');
+  assert.is(lines.at(-1), '0 passed, 1 failed', result.output);
+  const header = lines.findIndex((line) => /ended before its summary \(exit code 1\) during crashing\.test\.js/.test(line));
+  assert.ok(header >= 0 && lines.length - header < 30, result.output);
+  assert.ok(lines.slice(header).includes('#   Error: thrown from a timer callback'), result.output);
 });
 
 test.run();
