@@ -17,6 +17,7 @@ import { DomainError } from '../../src/domain/errors.js';
 import { createUser } from '../../src/domain/users.js';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
+import { rejection } from '../support/domain-refusal.js';
 import { readId3v24 } from '../support/id3-reader.js';
 import { test } from '../support/suite.js';
 import { testDatabaseUrl } from '../support/test-service.js';
@@ -74,15 +75,6 @@ function rejected(error: Error): Promise<unknown> {
   return promise;
 }
 
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('accepted');
-}
-
 test('when a WAV converts, then its record holds the input and output facts, the bytes carry the Info frame and the title, and the listener hears started then succeeded', async () => {
   const userId = await newUser();
   const events = recordingListener();
@@ -128,7 +120,7 @@ test('when the file is not audio, then the audio error becomes its domain error 
   // With and without a storage quota: only a size refusal becomes the quota's.
   for (const quota of [{ maxBytesPerUser: 0 }, { maxBytesPerUser: 1_000_000 }]) {
     const events = recordingListener();
-    const error = await failure(() =>
+    const error = await rejection(() =>
       convertUpload({ sql, pool, events, storageQuota: quota }, userId, { file: wholeFile(junk, 52), originalName: 'junk.wav' }, {
         encoder: 'wasm',
         maxOutputBytes: quota.maxBytesPerUser || undefined,
@@ -154,7 +146,7 @@ test('when a VBR MP3 outgrows the room left, then it stops with the quota refusa
   const exactly = await convertUpload(deps, userId, { file: wholeFile(wav, 88_244), originalName: 'b.wav' }, { ...options, maxOutputBytes: needed });
   assert.is(exactly.byteSize, needed);
   const events = recordingListener();
-  const error = (await failure(() =>
+  const error = (await rejection(() =>
     convertUpload({ ...deps, events }, userId, { file: wholeFile(wav, 88_244), originalName: 'c.wav' }, { ...options, maxOutputBytes: needed - 1 }),
   )) as DomainError;
   assert.instance(error, DomainError);
@@ -176,7 +168,7 @@ test('when the request is cancelled, or the rest of it fails, before the commit,
   const controller = new AbortController();
   const cancelled = recordingListener();
   const abortOnAwait = { then: (resolve: () => void) => (controller.abort(), resolve()) } as unknown as Promise<unknown>;
-  const aborted = await failure(() =>
+  const aborted = await rejection(() =>
     convertUpload({ ...deps, events: cancelled }, userId, { file: wholeFile(wav, 88_244), originalName: 'a.wav' }, { encoder: 'wasm' }, { signal: controller.signal, beforeCommit: abortOnAwait }),
   );
   assert.is((aborted as Error).name, 'AbortError');
@@ -185,7 +177,7 @@ test('when the request is cancelled, or the rest of it fails, before the commit,
   // The rest of the request turned out invalid: its error, as it is, and not a fault of the conversion's.
   const invalid = new DomainError('validation-failed', 'bitrate: not a number');
   const failed = recordingListener();
-  const refused = await failure(() =>
+  const refused = await rejection(() =>
     convertUpload({ ...deps, events: failed }, userId, { file: wholeFile(wav, 88_244), originalName: 'b.wav' }, { encoder: 'wasm' }, { beforeCommit: rejected(invalid) }),
   );
   assert.is(refused, invalid);
@@ -195,7 +187,7 @@ test('when the request is cancelled, or the rest of it fails, before the commit,
   const broken = recordingListener();
   const surprise = new Error('disk on fire');
   assert.is(
-    await failure(() =>
+    await rejection(() =>
       convertUpload({ ...deps, events: broken }, userId, { file: wholeFile(wav, 88_244), originalName: 'c.wav' }, { encoder: 'wasm' }, { beforeCommit: rejected(surprise) }),
     ),
     surprise,
@@ -213,8 +205,8 @@ test('when every thread is busy and the queue is full, then the capacity check a
   const running = pool.convert(fifo, { encoder: 'wasm', title: 'blocked' }, async () => {}).catch(() => {});
   while (!pool.isFull) await new Promise((r) => setTimeout(r, 5));
   try {
-    const early = await failure(async () => ensureConversionCapacity(pool));
-    const late = await failure(() =>
+    const early = await rejection(async () => ensureConversionCapacity(pool));
+    const late = await rejection(() =>
       convertUpload({ sql, pool, storageQuota: { maxBytesPerUser: 0 } }, created[0]!, { file: wholeFile(wav, 88_244), originalName: 'a.wav' }, { encoder: 'wasm' }),
     );
     for (const error of [early, late] as DomainError[]) {
@@ -235,7 +227,7 @@ test('when a conversion runs past its time limit, then it is conversion-timeout 
   try {
     const userId = await newUser();
     const events = recordingListener();
-    const error = (await failure(() =>
+    const error = (await rejection(() =>
       convertUpload({ sql, pool: slow, events, storageQuota: { maxBytesPerUser: 0 } }, userId, { file: wholeFile(wav, 88_244), originalName: 'a.wav' }, { encoder: 'wasm' }),
     )) as DomainError;
     assert.instance(error, DomainError);
