@@ -112,6 +112,8 @@ try {
   if (build.status !== 0) throw new Error(`the scratch copy does not compile:\n${build.stdout}${build.stderr}`);
   const { config } = ts.readConfigFile(path.join(scratch, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, scratch);
+  // The project is ES modules (package.json "type": "module"), which a one-file transpile cannot look up.
+  const compilerOptions = { ...options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, rootDir: undefined, outDir: undefined, sourceMap: false };
   for (const fault of faults) {
     const file = path.join(scratch, fault.file);
     const compiled = path.join(scratch, 'dist', fault.file.replace(/\.ts$/, '.js'));
@@ -120,8 +122,6 @@ try {
       const count = text.split(fault.find).length - 1;
       if (count !== 1) throw new Error(`${fault.name}: the text to replace occurs ${count} times in ${fault.file}; update this script`);
       const planted = text.replace(fault.find, fault.replace);
-      // The project is ES modules (package.json "type": "module"), which a one-file transpile cannot look up.
-      const compilerOptions = { ...options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, rootDir: undefined, outDir: undefined, sourceMap: false };
       const out = ts.transpileModule(planted, { compilerOptions, fileName: fault.file, reportDiagnostics: true });
       if (out.diagnostics?.length) throw new Error(`${fault.name}: the planted file does not compile: ${ts.flattenDiagnosticMessageText(out.diagnostics[0].messageText, '\n')}`);
       writeFileSync(file, planted);
