@@ -23,8 +23,11 @@ export const TESTS_BY_SOURCE = {
     // The block decoders: random blocks against ffmpeg (quick), ffmpeg's own encodings (16 s), then through the service.
     'block-codecs.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'channel-mix.ts': ['audio/mutants-channel-mix', 'audio/conversion-content', 'audio/convert-wav'],
-    'conversion-pool.ts': ['upload-options', 'fuzz-upload', 'split-conversion'],
-    'conversion-worker.ts': ['upload-options', 'fuzz-upload', 'split-conversion'],
+    // The pool with real threads and no service (about 20 s): whole and split conversions against this thread's
+    // bytes, refusals, the caller's abort, a full queue, the time limits, the lines; then the use case, the split's
+    // coordination and the upload options through the service.
+    'conversion-pool.ts': ['audio/mutants-conversion-pool', 'domain/convert-upload', 'audio/split-conversion', 'upload-options'],
+    'conversion-worker.ts': ['audio/mutants-conversion-pool', 'upload-options', 'fuzz-upload'],
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/convert-wav'],
     'gsm610.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],

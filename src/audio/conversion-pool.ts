@@ -37,6 +37,8 @@ const LEAST_SPLITTABLE_BYTES_PER_SECOND = 8_000;
 
 const refusal = (problem: AudioProblem) => new AudioError(problem.kind, problem.property, problem.message, problem.bytes);
 
+const BUSY = 'every conversion thread is busy and the queue is full';
+
 /** Every thread is busy and the queue is full: come back later. */
 export class ConversionPoolBusyError extends Error {
   override name = 'ConversionPoolBusyError';
@@ -246,6 +248,9 @@ export class ConversionPool {
    * task was counted in #tasks when its thread was found free (#freeThread).
    */
   async #run<T extends Outcome<unknown>>(task: WorkerTask, signal: AbortSignal, transferList?: Transferable[], counted = false): Promise<T> {
+    // piscina (5.3) enforces maxQueue only for tasks without an AbortSignal, and every task here has one: the bound
+    // is kept here instead.
+    if (!counted && this.isFull) throw new ConversionPoolBusyError(BUSY);
     if (!counted) this.#tasks++;
     try {
       return (await this.#piscina.run(task, { signal, ...(transferList ? { transferList } : {}) })) as T;
@@ -262,7 +267,7 @@ export class ConversionPool {
       return new ConversionTimeoutError(`the conversion ran past ${this.#options.taskTimeoutMs} ms`);
     }
     if (error instanceof Error && /Task queue is at limit|No task queue available/.test(error.message)) {
-      return new ConversionPoolBusyError('every conversion thread is busy and the queue is full');
+      return new ConversionPoolBusyError(BUSY);
     }
     return error;
   }
