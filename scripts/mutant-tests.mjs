@@ -29,7 +29,7 @@ export const TESTS_BY_SOURCE = {
     'conversion-pool.ts': ['audio/mutants-conversion-pool', 'domain/convert-upload', 'audio/split-conversion', 'upload-options'],
     'conversion-worker.ts': ['audio/mutants-conversion-pool', 'upload-options', 'fuzz-upload'],
     'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
-    'file-reader.ts': ['audio/convert-wav'],
+    'file-reader.ts': ['audio/mutants-file-reader', 'audio/convert-wav'],
     'gsm610.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'id3-tag.ts': ['mp3-tags'],
     'ima-adpcm.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import type { EncoderSettings } from '../../src/audio/mp3-encoder.js';
 import { compileLameWasm, createWasmLameEncoder } from '../../src/audio/wasm-lame-encoder.js';
 import { musicLike } from '../fixtures/signals.js';
+import { mp3FrameHeaders } from '../support/mp3-frame-headers.js';
 import { test } from '../support/suite.js';
 
 const RATE = 44_100;
@@ -71,6 +72,42 @@ test("when an encoder finishes, then the last bytes it returns stay whole while 
   next.finish();
   assert.ok(last.length > 0);
   assert.equal(last, copy);
+});
+
+/** What an encoder writes for `audio` in one call, and its frames. */
+async function encodeOnce(module: WebAssembly.Module, settings: EncoderSettings, audio: Float32Array[], frames = audio[0]!.length) {
+  const encoder = await createWasmLameEncoder(module, settings);
+  const bytes = Buffer.concat([encoder.encode(audio, frames).slice(), encoder.finish()]);
+  const headers = mp3FrameHeaders(bytes).filter((frame) => !frame.isTag);
+  return { bytes, headers, modes: new Set(headers.map((frame) => bytes[frame.offset + 3]! >> 6)) };
+}
+
+test('when settings are given, then the frames carry that bitrate, rate and channel mode, 128 kbps when none is asked, and VBR varies', async () => {
+  const module = await compileLameWasm();
+  const audio = planes(2);
+  const bitrates = (headers: { bitrateKbps: number }[]) => [...new Set(headers.map((frame) => frame.bitrateKbps))];
+  const at320 = await encodeOnce(module, { ...cbr, bitrateKbps: 320 }, audio);
+  assert.equal(bitrates(at320.headers), [320]);
+  assert.equal(bitrates((await encodeOnce(module, { inputSampleRate: RATE, outputSampleRate: RATE, channels: 2 }, audio)).headers), [128], 'the default');
+  const resampled = await encodeOnce(module, { ...cbr, outputSampleRate: 22_050, bitrateKbps: 64 }, audio);
+  assert.equal([...new Set(resampled.headers.map((frame) => frame.sampleRate))], [22_050]);
+  assert.equal(bitrates(resampled.headers), [64]);
+  const mono = await encodeOnce(module, { ...cbr, channels: 1 }, [audio[0]!]);
+  assert.equal([...mono.modes], [3], 'mono');
+  assert.not.ok(at320.modes.has(3), 'stereo is not mono');
+  const variable = await encodeOnce(module, { ...vbr, outputSampleRate: RATE }, audio);
+  assert.ok(bitrates(variable.headers).length > 2, `VBR: ${bitrates(variable.headers)}`);
+  const smallest = await encodeOnce(module, { ...vbr, outputSampleRate: RATE, vbrQuality: 9 }, audio);
+  assert.ok(smallest.bytes.length < variable.bytes.length, 'quality 9 is smaller than 2');
+});
+
+test('when fewer frames than the planes hold are encoded, then only those are', async () => {
+  const module = await compileLameWasm();
+  const audio = planes(2);
+  const part = await encodeOnce(module, cbr, audio, RATE);
+  const cut = await encodeOnce(module, cbr, audio.map((plane) => plane.slice(0, RATE)));
+  assert.ok(part.bytes.equals(cut.bytes));
+  assert.not.ok(part.bytes.equals((await encodeOnce(module, cbr, audio)).bytes));
 });
 
 test.run();
