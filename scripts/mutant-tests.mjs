@@ -108,7 +108,9 @@ export const TESTS_BY_SOURCE = {
     'wav-upload.ts': ['http/mutants-wav-upload', 'records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
     'routes/library.ts': ['library', 'openapi'],
     'routes/metrics.ts': ['http/mutants-metrics', 'observability'],
-    'routes/docs.ts': ['swagger-ui', 'openapi'],
+    // The page's policy, the document, the page and its assets on a Koa app in this process (under a second); then the
+    // document through the service and the page in Chromium.
+    'routes/docs.ts': ['http/mutants-docs', 'openapi', 'swagger-ui'],
     'routes/web-page.ts': ['http/mutants-web-page', 'web-page'],
     '*': ['errors', 'openapi', 'users', 'records', 'downloads', 'upload-options', 'upload-names', 'library', 'forwarded-links', 'expect-continue', 'web-page'],
   },
