@@ -28,7 +28,7 @@ export const TESTS_BY_SOURCE = {
     // coordination and the upload options through the service.
     'conversion-pool.ts': ['audio/mutants-conversion-pool', 'domain/convert-upload', 'audio/split-conversion', 'upload-options'],
     'conversion-worker.ts': ['audio/mutants-conversion-pool', 'upload-options', 'fuzz-upload'],
-    'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
+    'convert-wav.ts': ['audio/mutants-convert-wav', 'audio/convert-wav', 'audio/mutants-conversion-pool', 'audio/conversion-content', 'upload-options', 'fuzz-upload'],
     'file-reader.ts': ['audio/mutants-file-reader', 'audio/convert-wav'],
     'gsm610.ts': ['audio/mutants-block-decoders', 'audio/compressed-decoders', 'compressed-uploads'],
     'id3-tag.ts': ['mp3-tags'],
@@ -49,7 +49,7 @@ export const TESTS_BY_SOURCE = {
     // Its reading loop on real files, PCM and IMA ADPCM against ffmpeg (about 2 s); then read by convertWavFile (PCM),
     // compressed files through the service, and every PCM kind.
     'sample-chunks.ts': ['audio/mutants-sample-chunks', 'audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
-    'split-conversion.ts': ['audio/split-conversion', 'split-conversion'],
+    'split-conversion.ts': ['audio/split-conversion', 'audio/mutants-conversion-pool', 'split-conversion'],
     // The plan and the seams with plain calls (milliseconds), then real encodes joined (about 30 s), then the service.
     'split-plan.ts': ['audio/mutants-split-plan', 'audio/mp3-join', 'split-conversion'],
     'wasm-lame-encoder.ts': ['audio/wasm-lame-encoder', 'audio/convert-wav', 'audio/conversion-content', 'upload-options'],

@@ -248,8 +248,8 @@ export class ConversionPool {
    * task was counted in #tasks when its thread was found free (#freeThread).
    */
   async #run<T extends Outcome<unknown>>(task: WorkerTask, signal: AbortSignal, transferList?: Transferable[], counted = false): Promise<T> {
-    // piscina (5.3) enforces maxQueue only for tasks without an AbortSignal, and every task here has one: the bound
-    // is kept here instead.
+    // piscina (5.3) puts tasks with an AbortSignal in a queue of their own that maxQueue does not bound
+    // (piscinajs/piscina#899), and every task here has one: the bound is kept here instead.
     if (!counted && this.isFull) throw new ConversionPoolBusyError(BUSY);
     if (!counted) this.#tasks++;
     try {
