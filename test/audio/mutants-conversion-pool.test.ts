@@ -106,7 +106,7 @@ async function fifo(name: string): Promise<string> {
 /**
  * Lets a worker blocked on a FIFO go on, reading an empty file: opens the writing end, which waits until the worker
  * opens the other, and closes it. After an abort the worker may be gone before it opened the FIFO, so `r+` (reading and
- * writing, which never waits) is used there instead.
+ * writing, which never waits) is used there instead, and wherever the task may have run past its time limit.
  */
 async function release(file: string, flags: 'w' | 'r+' = 'w'): Promise<void> {
   await (await open(file, flags)).close();
@@ -357,7 +357,8 @@ test('when a split conversion waits for a place, or its piece waits for a thread
   assert.instance(waiting, ConversionTimeoutError);
   assert.is(pool.piecesEncoded, 0);
   assert.is(pool.splitConversions, 1);
-  await release(blocked);
+  // The holder ran past the limit too, and its thread may have been stopped before it opened the FIFO.
+  await release(blocked, 'r+');
   await holder;
 
   // A place among conversions in pieces held by one whose bytes are still arriving.
