@@ -135,6 +135,36 @@ test('when a WAV converts on a thread, then its chunks reach the sink in order, 
   assert.is(pool.splitConversions, 0);
 });
 
+test('when the sink is slow, then the thread waits for it after a few chunks instead of running ahead, and every chunk still arrives', async () => {
+  const pool = await startPool({ threads: 1 });
+  // 60 s of 44.1 kHz stereo: a dozen chunks, more than the thread may send before the sink has stored any.
+  const file = path.join(dir, 'minute.wav');
+  await writeFile(file, encodeWav({ sampleRate: 44_100, channels: 2 }, musicLike(60, 44_100, 2)));
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const out = collector();
+  const converting = pool.convert(file, WASM, async (bytes) => {
+    await gate;
+    await out.sink(bytes);
+  });
+  // Long enough to encode the whole minute several times over (about 0.3 s on one core).
+  await sleep(1_500);
+  assert.equal(pool.stats, { threads: 1, queued: 0, running: 1 }, 'the thread is still held, waiting for the sink');
+  open();
+  await converting;
+  assert.ok(out.chunks.length > 9, `chunks: ${out.chunks.length}`);
+  assert.ok(out.bytes().equals((await inThisThread(file)).bytes));
+  assert.equal(pool.stats, { threads: 1, queued: 0, running: 0 });
+});
+
+test('when the thread fails with an error that is not a refusal, then that error comes back as it is', async () => {
+  const pool = await startPool();
+  const error = (await rejection(() => pool.convert(dir, WASM, async () => {}))) as Error;
+  assert.not.instance(error, AudioError);
+  // Cloned across the thread boundary: the message survives, the error's code does not.
+  assert.match(error.message, /^EISDIR: illegal operation on a directory/);
+});
+
 test('when lamejs is asked, then the thread encodes with lamejs (the bytes lamejs gives in this thread)', async () => {
   const pool = await startPool(SPLIT);
   const expected = await inThisThread(short, { encoder: 'lamejs' });
