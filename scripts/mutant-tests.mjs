@@ -48,6 +48,7 @@ export const TESTS_BY_SOURCE = {
     'pcm-decoder.ts': ['audio/mutants-pcm-decoder', 'audio/convert-wav', 'audio/conversion-content'],
     // Its reading loop on real files, PCM and IMA ADPCM against ffmpeg (about 2 s); then read by convertWavFile (PCM),
     // compressed files through the service, and every PCM kind.
+    'spare-buffers.ts': ['audio/spare-buffers', 'audio/mutants-conversion-pool'],
     'sample-chunks.ts': ['audio/mutants-sample-chunks', 'audio/mutants-convert-wav', 'compressed-uploads', 'audio/convert-wav'],
     'split-conversion.ts': ['audio/split-conversion', 'audio/mutants-conversion-pool', 'split-conversion'],
     // The plan and the seams with plain calls (milliseconds), then real encodes joined (about 30 s), then the service.

@@ -10,6 +10,7 @@ import {
   type ConversionTask,
   type Outcome,
   type PieceOutcome,
+  type PieceTask,
   type WorkerData,
   type WorkerTask,
 } from './worker-messages.js';
@@ -21,9 +22,23 @@ export default function run(task: WorkerTask): Promise<ConversionOutcome | Piece
     case 'convert':
       return convert(task);
     case 'piece':
-      // The piece's bytes are copied to the main thread: a megabyte a minute at 128 kbps, a millisecond's copy.
-      return refusalsAsData(async () => ({ ok: true, bytes: await encodeWavPiece(task.path, task.plan, task.range, lameWasm) }));
+      return piece(task);
   }
+}
+
+/**
+ * The piece's bytes are moved to the main thread, not copied: a copy left here would be garbage that this thread's
+ * small heap seldom collects, a megabyte a piece, and such garbage on every thread made the process's peak memory
+ * grow with the recording's length (docs/BENCHMARKS.md, "Memory").
+ */
+async function piece(task: PieceTask): Promise<PieceOutcome> {
+  const outcome = await refusalsAsData<{ bytes: Uint8Array }>(async () => ({ ok: true, bytes: await encodeWavPiece(task.path, task.plan, task.range, lameWasm) }));
+  if (!outcome.ok) return outcome;
+  // Loaded here, not with this module: piscina's pool code would cost a thread that never encodes a piece a few
+  // megabytes (a worker's own part of piscina is loaded already).
+  const piscina = await import('piscina');
+  // piscina sends the value with the buffer in its transfer list: the main thread receives the outcome itself.
+  return piscina.move({ [piscina.transferableSymbol]: outcome.bytes.buffer, [piscina.valueSymbol]: outcome }) as unknown as PieceOutcome;
 }
 
 async function refusalsAsData<T>(work: () => Promise<Outcome<T>>): Promise<Outcome<T>> {

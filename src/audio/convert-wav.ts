@@ -14,6 +14,7 @@ import { Mp3Output, type ConversionPlan } from './mp3-output.js';
 import { MP3_SAMPLE_RATES, nearestMp3SampleRate, type EncoderName, type EncoderSettings, type Mp3Encoder } from './mp3-encoder.js';
 import { createPcmDecoder } from './pcm-decoder.js';
 import { sampleChunks } from './sample-chunks.js';
+import { giveBack, takeBuffer } from './spare-buffers.js';
 import { createWasmLameEncoder } from './wasm-lame-encoder.js';
 import { readWavHeader, type SampleEncoding, type WavFormat } from './wav-header.js';
 
@@ -192,12 +193,17 @@ async function encodeFrames(
   const encoder = await createEncoder(plan.options.encoder, plan.settings, wasm);
   const samples = sampleChunks(file, plan.format, range);
   const decoder = createPcmDecoder(samples.layout, plan.settings.channels);
-  const planes = Array.from({ length: plan.settings.channels }, () => new Float32Array(samples.maxFrames));
-  for await (const { bytes, frames } of samples.read()) {
-    decoder.decode(bytes, frames, planes);
-    await emit(encoder.encode(planes, frames));
+  // Kept for the next conversion on this thread, like the read buffer (spare-buffers.ts).
+  const planes = Array.from({ length: plan.settings.channels }, () => new Float32Array(takeBuffer(samples.maxFrames * Float32Array.BYTES_PER_ELEMENT)));
+  try {
+    for await (const { bytes, frames } of samples.read()) {
+      decoder.decode(bytes, frames, planes);
+      await emit(encoder.encode(planes, frames));
+    }
+    await emit(encoder.finish());
+  } finally {
+    for (const plane of planes) giveBack(plane.buffer);
   }
-  await emit(encoder.finish());
 }
 
 export async function convertWavFile(
@@ -220,33 +226,39 @@ export async function convertWavFile(
   }
 }
 
+// The size of the buffer the last piece on this thread gathered its output in: a minute at 128 kbps fits.
+let pieceBufferBytes = 1 << 20;
+
 /**
  * One piece of a conversion split across threads (split-plan.ts): input frames [from, to) encoded from a fresh
  * encoder, the raw frames only (no tags), for the main thread to join.
  */
 export async function encodeWavPiece(path: string, plan: ConversionPlan, range: { from: number; to: number }, wasm?: WebAssembly.Module): Promise<Uint8Array> {
   const file = await open(path, 'r');
+  // The encoder's output gathers in a buffer kept for the next piece on this thread (spare-buffers.ts), grown as
+  // needed; the piece is one copy of exactly its bytes.
+  let gathered = new Uint8Array(takeBuffer(pieceBufferBytes));
   try {
-    const parts: Uint8Array[] = [];
     let bytes = 0;
     await encodeFrames(
       file,
       plan,
       async (encoded) => {
-        parts.push(encoded.slice());
+        if (bytes + encoded.length > gathered.length) {
+          const larger = new Uint8Array(takeBuffer(Math.max(2 * gathered.length, bytes + encoded.length)));
+          larger.set(gathered.subarray(0, bytes));
+          gathered = larger;
+        }
+        gathered.set(encoded, bytes);
         bytes += encoded.length;
       },
       wasm,
       range,
     );
-    const piece = new Uint8Array(bytes);
-    let at = 0;
-    for (const part of parts) {
-      piece.set(part, at);
-      at += part.length;
-    }
-    return piece;
+    return gathered.slice(0, bytes);
   } finally {
+    pieceBufferBytes = gathered.length;
+    giveBack(gathered.buffer);
     await file.close();
   }
 }

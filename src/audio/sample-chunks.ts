@@ -3,6 +3,7 @@
 // file and reused, so memory stays at about a megabyte whatever the length of the recording.
 import type { FileHandle } from 'node:fs/promises';
 import { createBlockDecoder } from './block-codecs.js';
+import { giveBack, takeBuffer } from './spare-buffers.js';
 import type { WavFormat } from './wav-header.js';
 
 export interface SampleChunk {
@@ -33,19 +34,24 @@ export interface FrameRange {
 
 function rawChunks(file: FileHandle, format: WavFormat, range: FrameRange = { from: 0, to: format.frames }): SampleChunks {
   const maxFrames = Math.max(1, Math.floor(TARGET_READ_BYTES / format.frameBytes / MP3_FRAME_SAMPLES)) * MP3_FRAME_SAMPLES;
-  const raw = new Uint8Array(maxFrames * format.frameBytes);
   return {
     layout: format,
     maxFrames,
     async *read() {
-      const end = Math.min(range.to, format.frames);
-      for (let done = range.from; done < end; ) {
-        const want = Math.min(maxFrames, end - done) * format.frameBytes;
-        const { bytesRead } = await file.read(raw, 0, want, format.dataOffset + done * format.frameBytes);
-        const frames = Math.floor(bytesRead / format.frameBytes);
-        if (frames === 0) return;
-        yield { bytes: raw, frames };
-        done += frames;
+      // Taken when the reading starts, given back when it ends: the next piece on this thread reads into it.
+      const raw = new Uint8Array(takeBuffer(maxFrames * format.frameBytes));
+      try {
+        const end = Math.min(range.to, format.frames);
+        for (let done = range.from; done < end; ) {
+          const want = Math.min(maxFrames, end - done) * format.frameBytes;
+          const { bytesRead } = await file.read(raw, 0, want, format.dataOffset + done * format.frameBytes);
+          const frames = Math.floor(bytesRead / format.frameBytes);
+          if (frames === 0) return;
+          yield { bytes: raw, frames };
+          done += frames;
+        }
+      } finally {
+        giveBack(raw.buffer);
       }
     },
   };
