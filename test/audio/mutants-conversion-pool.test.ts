@@ -323,19 +323,25 @@ test('when a long recording arrives as it is converted, then its pieces are enco
 });
 
 test('when a recording is shorter than the minimum, lamejs is asked, or splitting is off, then it is converted whole', async () => {
+  // 130 s: long enough to split at SPLIT's 120 s, short enough for lamejs to encode in a few seconds.
+  const file = path.join(dir, 'splittable.wav');
+  await writeFile(file, encodeWav({ sampleRate: 8_000, channels: 1 }, musicLike(130, 8_000, 1)));
   const cases: [string, Partial<ConversionPoolOptions>, ConversionOptions][] = [
-    ['shorter than the minimum', { splitMinSeconds: 301 }, WASM],
+    ['shorter than the minimum', { splitMinSeconds: 131 }, WASM],
     ['lamejs', SPLIT, { encoder: 'lamejs' }],
     ['splitting off', { splitMinSeconds: 0 }, WASM],
   ];
   for (const [name, options, conversion] of cases) {
     const pool = await startPool(options);
     const out = collector();
-    await pool.convert(long, conversion, out.sink);
+    await pool.convert(file, conversion, out.sink);
     assert.is(pool.splitConversions, 0, name);
     assert.is(pool.piecesEncoded, 0, name);
-    assert.ok(out.bytes().equals((await inThisThread(long, conversion)).bytes), name);
+    assert.ok(out.bytes().equals((await inThisThread(file, conversion)).bytes), name);
   }
+  const pool = await startPool(SPLIT);
+  await pool.convert(file, WASM, async () => {});
+  assert.is(pool.splitConversions, 1, 'the same file is split when nothing of the above holds');
 });
 
 test('when a whole conversion comes while a split one holds the only thread, then it gets the thread before the next piece', async () => {
