@@ -49,8 +49,8 @@ test.after(async () => {
 test('when a page has inline scripts, style blocks and style attributes, then each is allowed by its own hash and nothing else inline', () => {
   const page = [
     '<html><head><STYLE media="x">a{}</STYLE><style>b{}</style></head>',
-    '<body style="margin:0"><div style="color:red">x</div>',
-    '<script src="/docs/assets/a.js"></script><script>one()</script><Script type="module">\ntwo()\n</Script>',
+    '<body style="margin:0"><div style = "color:red">x</div>',
+    '<script src="/docs/assets/a.js"></script><script src = "/docs/assets/b.js"></script><script>one()</script><Script type="module">\ntwo()\n</Script>',
     '</body></html>',
   ].join('');
   const { html, contentSecurityPolicy } = swaggerPage(page);
@@ -71,12 +71,15 @@ test('when a page has nothing inline, then its policy allows only this origin, a
 });
 
 test('when a page links to another origin, then the link and its line end are dropped; a script or image from there is refused', () => {
-  const page = '<head>\n  <link rel="stylesheet" href="https://fonts.example/css">  \n  <link href=//cdn.example/x.css rel=stylesheet>\n<link rel="icon" href="/docs/x.png">\n</head>';
-  assert.is(swaggerPage(page).html, '<head>\n    <link rel="icon" href="/docs/x.png">\n</head>');
+  const page =
+    '<head>\n  <link rel="stylesheet" href="https://fonts.example/css">  \n  <link href=//cdn.example/x.css rel=stylesheet>\n' +
+    '<link rel="icon" href="/docs/x.png">\n<link href = "http://plain.example/a.css"><link href= \'//cdn.example/b.css\'><meta charset="utf-8">\n</head>';
+  assert.is(swaggerPage(page).html, '<head>\n    <link rel="icon" href="/docs/x.png">\n<meta charset="utf-8">\n</head>');
   for (const [tag, found] of [
     ['<script src="https://cdn.example/ui.js"></script>', 'src="https://cdn.example/ui.js'],
     ["<img src='//img.example/a.png'>", "src='//img.example/a.png"],
     ['<a href=http://elsewhere.example/>x</a>', 'href=http://elsewhere.example/'],
+    ['<iframe src = "https://frame.example/"></iframe>', 'src = "https://frame.example/'],
   ]) {
     try {
       swaggerPage(`<body>${tag}</body>`);
