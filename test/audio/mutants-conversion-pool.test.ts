@@ -44,7 +44,11 @@ test.before(async () => {
   await writeFile(notAudio, 'these are my notes, not a recording\n'.repeat(20));
 });
 test.after(async () => {
-  await Promise.all(pools.map((pool) => pool.close()));
+  // A test that failed half way may leave a thread blocked opening a FIFO, and the pool waiting for it: let every
+  // FIFO go, and give the pools a few seconds, so that the process ends and the failure is reported (under Stryker,
+  // a process that does not end costs its full time limit).
+  for (const file of fifos) await release(file, 'r+');
+  await Promise.race([Promise.all(pools.map((pool) => pool.close())), sleep(3_000)]);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -97,9 +101,12 @@ async function splitInThisThread(file: string): Promise<{ bytes: Buffer; summary
   return { bytes: out.bytes(), summary };
 }
 
+const fifos: string[] = [];
+
 async function fifo(name: string): Promise<string> {
   const file = path.join(dir, name);
   await promisify(execFile)('mkfifo', [file]);
+  fifos.push(file);
   return file;
 }
 
