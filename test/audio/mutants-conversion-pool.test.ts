@@ -202,15 +202,18 @@ test('when a refusal carries a byte count (an MP3 too large for the room left), 
   assert.equal(error.toProblem(), ((await rejection(() => inThisThread(short, { ...WASM, maxOutputBytes: 100 }))) as AudioError).toProblem());
 });
 
-test('when a file still arriving has a header the service refuses, then the refusal comes before the rest of the file', async () => {
-  const pool = await startPool(SPLIT);
-  const arriving = new FileArrival(path.join(dir, 'arriving-notes.wav'));
-  const text = Buffer.from('these are my notes, not a recording\n'.repeat(20));
-  await writeFile(arriving.path, text);
-  arriving.wrote(text.length);
-  const error = await rejection(() => pool.convert(arriving, WASM, async () => {}));
-  assert.instance(error, AudioError);
-  assert.is(arriving.arrivedSize, undefined, 'refused while the file was still arriving');
+test('when a file still arriving has a header the service refuses, then the refusal comes before the rest of the file, whether or not recordings are split', async () => {
+  for (const [name, options] of [['splitting on', SPLIT], ['splitting off', { splitMinSeconds: 0 }]] as const) {
+    const pool = await startPool(options);
+    const arriving = new FileArrival(path.join(dir, `arriving-notes-${options.splitMinSeconds}.wav`));
+    const text = Buffer.from('these are my notes, not a recording\n'.repeat(20));
+    await writeFile(arriving.path, text);
+    arriving.wrote(text.length);
+    const error = await Promise.race([rejection(() => pool.convert(arriving, WASM, async () => {})), sleep(5_000).then(() => 'still waiting')]);
+    assert.instance(error, AudioError, name);
+    assert.is(arriving.arrivedSize, undefined, `${name}: refused while the file was still arriving`);
+    arriving.ended();
+  }
 });
 
 test("when the sink fails, then the conversion fails with the sink's error, the thread is free again, and the next conversion is whole", async () => {
