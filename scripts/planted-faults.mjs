@@ -35,9 +35,9 @@ const FAULTS = [
   {
     name: 'audio zeroed at each ~1 MiB read boundary, length unchanged',
     file: 'src/audio/convert-wav.ts',
-    find: '  for await (const { bytes, frames } of samples.read()) {\n    decoder.decode(bytes, frames, planes);\n',
+    find: '    for await (const { bytes, frames } of samples.read()) {\n      decoder.decode(bytes, frames, planes);\n',
     replace:
-      '  let read = 0;\n  for await (const { bytes, frames } of samples.read()) {\n    decoder.decode(bytes, frames, planes);\n    if (read++ > 0) for (const plane of planes) plane.fill(0, 0, 64);\n',
+      '    let read = 0;\n    for await (const { bytes, frames } of samples.read()) {\n      decoder.decode(bytes, frames, planes);\n      if (read++ > 0) for (const plane of planes) plane.fill(0, 0, 64);\n',
     tests: 'audio/conversion-content',
   },
   {
