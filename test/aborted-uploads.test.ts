@@ -33,7 +33,7 @@ test('when uploads are aborted at several points of the body, then no spooled fi
       });
     }
     // Give the server a moment to notice the closed sockets and clean up.
-    for (let i = 0; i < 50 && (await service.spooledFiles()).length > 0; i++) await wait(20);
+    for (let i = 0; i < 500 && (await service.spooledFiles()).length > 0; i++) await wait(20);
     assert.equal(await service.spooledFiles(), []);
     const [row] = await service.sql<{ count: number }[]>`select count(*)::int as count from records where user_id = ${user.id}`;
     assert.is(row!.count, 0);

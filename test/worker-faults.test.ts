@@ -18,7 +18,7 @@ test('when a worker is killed mid-conversion, then that upload gets a 500 proble
     const long = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(120, 44100, 2));
     const pending = upload(service.url, long, { user: user.id, token: user.token });
     // Wait until the conversion is running, then kill the thread under it.
-    for (let i = 0; i < 200 && service.pool.stats.running === 0; i++) await wait(10);
+    for (let i = 0; i < 1000 && service.pool.stats.running === 0; i++) await wait(10);
     await wait(100);
     await Promise.all(service.pool.workers.map((w) => w.terminate()));
     const response = await pending;
@@ -43,7 +43,7 @@ test('when one of two workers dies mid-conversion, then only its upload fails: t
     const seconds = 90;
     const long = encodeWav({ sampleRate: 44100, channels: 2 }, musicLike(seconds, 44100, 2));
     const pending = [first, second].map((u) => upload(service.url, long, { user: u.id, token: u.token }));
-    for (let i = 0; i < 500 && service.pool.stats.running < 2; i++) await wait(10);
+    for (let i = 0; i < 1500 && service.pool.stats.running < 2; i++) await wait(10);
     assert.is(service.pool.stats.running, 2, 'both conversions are running');
     await wait(100);
     await service.pool.workers[0]!.terminate();

@@ -112,6 +112,8 @@ upload('when a field after the file is invalid, then the answer comes once the c
 
 /** Starts an upload over a raw socket and returns what the spool reserved once its file part began. */
 async function reservedFor(service: TestService, user: CreatedUser, framing: 'content-length' | 'chunked'): Promise<number> {
+  // A reservation still held from the case before would be read as this one's: start from an empty budget.
+  await until(() => service.spoolBudget.reservedBytes === 0, 'the spool budget is empty before the upload starts');
   const parts = handMadeUpload('reserve', user);
   const wavHead = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)]);
   const head = Buffer.concat([Buffer.from(parts.head), wavHead]);
@@ -122,11 +124,20 @@ async function reservedFor(service: TestService, user: CreatedUser, framing: 'co
     const length = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
     socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${parts.contentType}\r\n${length}\r\n\r\n`);
     socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${head.length.toString(16)}\r\n`), head, Buffer.from('\r\n')]) : head);
-    for (let i = 0; i < 200 && service.spoolBudget.reservedBytes === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => service.spoolBudget.reservedBytes !== 0, 'the spool reserves room once the file part starts');
     return framing === 'chunked' ? service.spoolBudget.reservedBytes : service.spoolBudget.reservedBytes - declared;
   } finally {
     socket.destroy();
-    for (let i = 0; i < 200 && service.spoolBudget.reservedBytes !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => service.spoolBudget.reservedBytes === 0, 'the reservation is given back once the client has gone');
+  }
+}
+
+/** Polls until `condition` holds; a loaded CI machine can take seconds to tear down an aborted upload. */
+async function until(condition: () => boolean, what: string, limitMs = 15_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${limitMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

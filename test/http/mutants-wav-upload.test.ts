@@ -119,7 +119,7 @@ function answerBeforeTheBody(url: string, length: number | 'chunked', partial = 
 }
 
 const spoolIsEmpty = async (context: Context) => {
-  for (let i = 0; i < 100 && (await readdir(context.spoolDir)).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && (await readdir(context.spoolDir)).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(await readdir(context.spoolDir), [], 'nothing left in the spool');
 };
 
@@ -243,7 +243,7 @@ test('when the client stops half way through the file, then the arriving file fa
   const request = http.request(context.url, { method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': head.length + 50_000 } });
   request.on('error', () => {});
   request.write(head);
-  for (let i = 0; i < 200 && !(arrived && context.seen.written > 0); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !(arrived && context.seen.written > 0); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(arrived, 'the file started');
   request.destroy();
   await arrived!.complete().then(
