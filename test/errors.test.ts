@@ -1,11 +1,12 @@
 // Every error status of every route, table-driven: status, problem+json content type, stable type, security headers,
-// and never a stack trace, SQL text or file path in the body.
+// never a stack trace, SQL text or file path in the body, and the answer that /openapi.json documents for it.
 import net from 'node:net';
 import { suite } from './support/suite.js';
 import * as assert from 'uvu/assert';
 import { sine } from './fixtures/signals.js';
 import { encodeWav, headerOfUnknownLength } from './fixtures/wav-writer.js';
 import { createUser, uploadForm, uploadOk, type CreatedUser, type RecordView } from './support/api-client.js';
+import { fetchDocument, operationOf, schemaErrors, type OpenApiDocument } from './support/openapi-contract.js';
 import { seedLargeRecord } from './support/seed-record.js';
 import { startTestService, type TestService } from './support/test-service.js';
 
@@ -19,6 +20,8 @@ interface Context {
   limited: TestService;
   /** The client address (X-Forwarded-For) that has used up its sign-up on `limited`. */
   signedUpAddress: string;
+  /** The service's own /openapi.json. */
+  document: OpenApiDocument;
 }
 const errors = suite<Context>('error statuses', {} as Context);
 
@@ -27,6 +30,7 @@ const MAX_STORAGE_BYTES = 4 * 1024 * 1024;
 errors.before(async (context) => {
   context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxStorageBytesPerUser: MAX_STORAGE_BYTES });
   context.user = await createUser(context.service.url, 'errors');
+  context.document = await fetchDocument(context.service.url);
   context.record = await uploadOk(context.service.url, tinyWav(), { user: context.user.id, token: context.user.token });
   context.full = await createUser(context.service.url, 'full');
   await seedLargeRecord(context.service.sql, context.full.id, MAX_STORAGE_BYTES);
@@ -217,7 +221,28 @@ for (const c of CASES) {
     assert.ok(response.headers.get('content-security-policy')?.includes("default-src 'none'"));
     assert.is(response.headers.get('x-powered-by'), null);
     for (const [header, pattern] of Object.entries(c.headers ?? {})) assert.match(response.headers.get(header) ?? '', pattern);
+    matchesDocument(context.document, init.method ?? 'GET', path, response, problem);
   });
+}
+
+/**
+ * The answer is one the document promises: the route lists this status, the body fits the documented schema, the
+ * headers documented for it are sent, and where the documented example is of the same type, its title is the one
+ * sent. 405 (any route, wrong method) and 404 of an unknown path belong to no operation.
+ */
+function matchesDocument(document: OpenApiDocument, method: string, path: string, response: Response, problem: { type: string; title: string; status: number }) {
+  const operation = operationOf(document, method, path);
+  if (problem.status === 405 || (problem.status === 404 && !operation)) return;
+  assert.ok(operation, `${method} ${path} is documented`);
+  const documented = operation!.responses[String(problem.status)];
+  assert.ok(documented, `the document lists ${problem.status} for ${method} ${path}`);
+  const media = documented!.content?.['application/problem+json'];
+  assert.ok(media?.schema, `${method} ${path} ${problem.status} documents a problem body`);
+  assert.equal(schemaErrors(document, media!.schema!, problem), [], 'the body fits the documented schema');
+  const example = media!.example as { type: string; title: string; status: number };
+  assert.is(example.status, problem.status, 'the documented example has its own status');
+  if (example.type === problem.type) assert.is(example.title, problem.title, `the documented title of ${problem.type} is the one sent`);
+  for (const header of Object.keys(documented!.headers ?? {})) assert.ok(response.headers.has(header), `${header} is documented and sent`);
 }
 
 errors('when Content-Length announces more than MAX_UPLOAD_BYTES, then 413 comes before the body is sent', async ({ service, user }) => {

@@ -68,6 +68,19 @@ const EXAMPLE_RECORD_VIEW = {
   output: { encoder: 'wasm', sampleRate: 44100, channels: 2, bitrateKbps: 128, vbrQuality: null, bytes: 201234 },
 };
 
+/** POST /user's body. The name's rules are zod refinements (its length counts characters, not UTF-16 units), which
+ * do not reach JSON Schema: they are said here, where JSON Schema's maxLength counts the same way. */
+function signUpSchema(maxNameLength: number): JsonSchema {
+  const body = schemaOf(createUserBody(maxNameLength), 'input') as { properties: { name: JsonSchema } };
+  const name = {
+    ...body.properties.name,
+    minLength: 1,
+    maxLength: maxNameLength,
+    description: `Shown in the profile: not blank, at most ${maxNameLength} characters, no control or bidirectional formatting characters`,
+  };
+  return { ...body, properties: { ...body.properties, name } };
+}
+
 export function openApiDocument(options: { maxNameLength: number; maxUploadBytes: number }) {
   const uploadSchema = schemaOf(uploadFields, 'input') as { properties: Record<string, JsonSchema>; required: string[] };
   const downloadHeaders = {
@@ -147,7 +160,7 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
           operationId: 'createUser',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: schemaOf(createUserBody(options.maxNameLength), 'input'), example: { name: 'Ann' } } },
+            content: { 'application/json': { schema: signUpSchema(options.maxNameLength), example: { name: 'Ann' } } },
           },
           responses: {
             '201': { description: 'The user and its access token', content: { 'application/json': { schema: { $ref: '#/components/schemas/User' }, example: { id: EXAMPLE_USER, name: 'Ann', token: EXAMPLE_TOKEN, createdAt: '2026-11-26T12:00:00.000Z' } } } },
