@@ -1,12 +1,14 @@
-// The coordination of a split conversion (src/audio/split-conversion.ts), with pieces encoded in this thread: how
-// many run at once, the order they start in, and what happens when a piece or the sink fails.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The coordination of a split conversion (src/audio/split-conversion.ts), with pieces encoded in this thread: where
+// the pieces are cut, how many run at once and wait to be joined, the order they start in, what happens when a piece
+// or the sink fails, and a file still arriving: pieces wait for their bytes, a file cut short keeps what arrived.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { encodeWavPiece, planConversionOf } from '../../src/audio/convert-wav.js';
 import type { ConversionPlan } from '../../src/audio/mp3-output.js';
-import { canSplit, convertInPieces, type PieceEncoder } from '../../src/audio/split-conversion.js';
+import { FileArrival } from '../../src/audio/arriving-file.js';
+import { canSplit, convertInPieces, piecesOf, type PieceEncoder } from '../../src/audio/split-conversion.js';
 import { compileLameWasm } from '../../src/audio/wasm-lame-encoder.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
 import { musicLike } from '../fixtures/signals.js';
@@ -38,26 +40,27 @@ interface Watched {
   encode: PieceEncoder;
   starts: number[];
   maxRunning: number;
+  /** Pieces in the encoder now. */
+  running: number;
   abortedAtEnd: boolean[];
 }
 
 /** Encodes pieces for real, noting when each starts, how many run at once, and whether it was told to stop. */
-function watched(context: Context, fail?: { piece: number; error: Error }): Watched {
-  const watch: Watched = { encode: async () => new Uint8Array(), starts: [], maxRunning: 0, abortedAtEnd: [] };
-  let running = 0;
+function watched(context: Context, fail?: { piece: number; error: Error }, file?: string): Watched {
+  const watch: Watched = { encode: async () => new Uint8Array(), starts: [], maxRunning: 0, running: 0, abortedAtEnd: [] };
   watch.encode = async (range, signal) => {
     const index = watch.starts.length;
     watch.starts.push(range.from);
-    watch.maxRunning = Math.max(watch.maxRunning, ++running);
+    watch.maxRunning = Math.max(watch.maxRunning, ++watch.running);
     try {
       // The first piece of each pair starts late, so that a failing second one fails while the first still runs.
       await new Promise((resolve) => setTimeout(resolve, 50 * ((index + 1) % 2)));
       if (fail && fail.piece === index) throw fail.error;
       // As the pool's tasks do: a piece told to stop before it is done fails with an AbortError.
       if (signal.aborted) throw new DOMException('stopped', 'AbortError');
-      return await encodeWavPiece(context.file, context.plan, range, context.wasm);
+      return await encodeWavPiece(file ?? context.file, context.plan, range, context.wasm);
     } finally {
-      running--;
+      watch.running--;
       watch.abortedAtEnd[index] = signal.aborted;
     }
   };
@@ -83,9 +86,97 @@ split('when a piece fails, then the conversion fails with its error (not the sto
   } catch (error) {
     assert.is((error as Error).message, 'piece 1 broke');
   }
-  // Piece 0 was still running and was told to stop; none started after the failure.
+  // Piece 0 was still running and was told to stop; none started after the failure; the failure came once it had.
   assert.is(watch.starts.length, 2);
   assert.is(watch.abortedAtEnd[0], true);
+  assert.is(watch.running, 0, 'no piece is still in the encoder when the conversion fails');
+});
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+split('when the recording is planned, then it is cut about every minute, then 40, 20 and 10 s before its end, with 2 s before and 1 s after each cut', ({ plan }) => {
+  const rate = plan.format.sampleRate;
+  // 8 kHz: MPEG 2.5 frames of 576 samples; a cut falls on a frame, within 0.072 s of its aim.
+  const frameSeconds = 576 / rate;
+  const pieces = piecesOf(plan);
+  const cuts = pieces.map((p) => (p.boundaryFrame * 576) / rate);
+  const aims = [0, 57.5, 115, 172.5, 230, 270, 290];
+  assert.is(cuts.length, aims.length);
+  cuts.forEach((cut, k) => assert.ok(Math.abs(cut - aims[k]!) <= frameSeconds, `cut ${k} at ${cut} s, aimed at ${aims[k]} s`));
+  pieces.forEach((piece, k) => {
+    if (k > 0) assert.is(piece.inputStart, (piece.boundaryFrame - Math.ceil((2 * rate) / 576)) * 576, `piece ${k} starts 2 s (whole frames) early`);
+    const next = pieces[k + 1];
+    assert.is(piece.inputEnd, next ? next.boundaryFrame * 576 + rate : 300 * rate, `piece ${k} ends 1 s after the next cut`);
+  });
+});
+
+split('when the sink holds the first piece, then at most twice the threads of pieces are started ahead of the join', async (context) => {
+  const watch = watched(context);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let calls = 0;
+  const done = convertInPieces(context.plan, async () => (++calls === 1 ? gate : undefined), watch.encode, 2);
+  for (let i = 0; i < 500 && !(watch.starts.length >= 4 && watch.running === 0); i++) await wait(10);
+  await wait(100);
+  assert.is(watch.starts.length, 4, 'two running and two finished waiting to be joined, no more');
+  open();
+  await done;
+  assert.is(watch.starts.length, 7);
+});
+
+split('when the file is still arriving, then a piece starts only once its bytes are on disk, and the conversion ends with the file', async (context) => {
+  const { format } = context.plan;
+  const bytesThrough = (frames: number) => format.dataOffset + frames * format.frameBytes;
+  const [first, second] = piecesOf(context.plan);
+  const arriving = new FileArrival(context.file);
+  const watch = watched(context);
+  const done = convertInPieces(context.plan, () => undefined, watch.encode, 2, arriving);
+  arriving.wrote(bytesThrough(first!.inputEnd) - 1);
+  await wait(100);
+  assert.equal(watch.starts, [], 'one byte short of the first piece');
+  arriving.wrote(1);
+  for (let i = 0; i < 100 && watch.starts.length === 0; i++) await wait(10);
+  await wait(100);
+  assert.equal(watch.starts, [first!.inputStart], 'the first piece, not the second');
+  arriving.wrote(bytesThrough(second!.inputEnd) - bytesThrough(first!.inputEnd));
+  for (let i = 0; i < 100 && watch.starts.length === 1; i++) await wait(10);
+  assert.equal(watch.starts, [first!.inputStart, second!.inputStart]);
+  arriving.wrote(format.dataOffset + format.dataBytes - bytesThrough(second!.inputEnd));
+  arriving.ended();
+  const summary = await done;
+  assert.is(summary.input.frames, 300 * 8_000);
+  assert.is(summary.input.truncated, false);
+});
+
+split('when the file ends short of its header, then the pieces past its end are dropped and the conversion keeps what arrived', async (context) => {
+  const { format } = context.plan;
+  const cutAt = format.dataOffset + 200 * 8_000 * format.frameBytes;
+  const short = path.join(context.dir, 'short.wav');
+  await writeFile(short, (await readFile(context.file)).subarray(0, cutAt));
+  const arriving = new FileArrival(short);
+  const watch = watched(context, undefined, short);
+  const done = convertInPieces(context.plan, () => undefined, watch.encode, 2, arriving);
+  arriving.wrote(cutAt);
+  arriving.ended();
+  const summary = await done;
+  // Pieces cut at 0, 57.5, 115 and 172.5 s: the fourth reaches past 200 s and ends with the file; the fifth (230 s) is dropped.
+  assert.is(watch.starts.length, 4);
+  assert.is(summary.input.frames, 200 * 8_000);
+  assert.is(summary.input.truncated, true);
+  assert.is(summary.input.declaredDurationSeconds, 300);
+});
+
+split('when the upload stops half way, then the conversion fails with its error', async (context) => {
+  const arriving = new FileArrival(context.file);
+  const watch = watched(context);
+  const done = convertInPieces(context.plan, () => undefined, watch.encode, 2, arriving);
+  arriving.wrote(1000);
+  arriving.failed(new Error('the client went away'));
+  await done.then(
+    () => assert.unreachable('the conversion succeeded'),
+    (error: unknown) => assert.is((error as Error).message, 'the client went away'),
+  );
+  assert.equal(watch.starts, []);
 });
 
 split("when the sink fails, then the conversion fails with the sink's error and stops its pieces", async (context) => {
