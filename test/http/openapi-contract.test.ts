@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as assert from 'uvu/assert';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
-import { fetchDocument, operationOf, schemaErrors, type DocumentedOperation, type OpenApiDocument } from '../support/openapi-contract.js';
+import { fetchDocument, formDifferences, operationOf, schemaErrors, type DocumentedOperation, type OpenApiDocument } from '../support/openapi-contract.js';
 import { suite } from '../support/suite.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
@@ -14,7 +14,8 @@ const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
 const MAX_NAME_LENGTH = 40;
 const contract = suite<{ service: TestService; document: OpenApiDocument }>('OpenAPI document as a contract', {} as never);
 contract.before(async (context) => {
-  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxNameLength: MAX_NAME_LENGTH });
+  // A storage quota, as the documented profile shows one (without, allowedBytes is null).
+  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxNameLength: MAX_NAME_LENGTH, maxStorageBytesPerUser: 1024 ** 3 });
   context.document = await fetchDocument(context.service.url);
 });
 contract.after(async ({ service }) => service?.close());
@@ -78,6 +79,7 @@ async function documentedCall(
   if (!sent.endsWith('json')) return { response, body: text, operation: operation! };
   const body = JSON.parse(text) as unknown;
   if (media.schema) assert.equal(schemaErrors(document, media.schema, body), [], `${method} ${url} ${response.status}: the body fits the documented schema`);
+  assert.equal(formDifferences(media.example, body), [], `${method} ${url} ${response.status}: the example shows each field in the form the service sends it`);
   const realFields = fieldsOf(body);
   if (exampleIsExcerpt) assert.ok(fieldsOf(media.example).every((field) => realFields.includes(field)), `${method} ${url}: the example is an excerpt of the answer`);
   else assert.equal(fieldsOf(media.example), realFields, `${method} ${url} ${response.status}: the example has the real answer's fields`);

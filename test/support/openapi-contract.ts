@@ -51,3 +51,29 @@ export function schemaErrors(document: OpenApiDocument, schema: Record<string, u
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? e.keyword}`);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What a value is, as far as a reader of an example cares: its type, and for a string whether it is empty, an id, a link or a time. */
+function formOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'string') return Array.isArray(value) ? 'array' : typeof value;
+  if (value === '') return 'empty string';
+  if (UUID.test(value)) return 'UUID';
+  if (/^https?:\/\//.test(value)) return 'URL';
+  if (/^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value))) return 'time';
+  return 'string';
+}
+
+/**
+ * Where a documented example and a real answer have the same field, the differences in form between them: a number
+ * shown where a string comes, an empty text, an id that is not one. Arrays are compared by their first element.
+ */
+export function formDifferences(example: unknown, real: unknown, at = ''): string[] {
+  if (Array.isArray(example) && Array.isArray(real)) return example.length && real.length ? formDifferences(example[0], real[0], `${at}[0]`) : [];
+  if (formOf(example) !== formOf(real)) return [`${at || '(root)'}: the example shows ${formOf(example)}, the service sends ${formOf(real)}`];
+  if (example === null || typeof example !== 'object') return [];
+  const sent = real as Record<string, unknown>;
+  return Object.entries(example as Record<string, unknown>)
+    .filter(([key]) => key in sent)
+    .flatMap(([key, value]) => formDifferences(value, sent[key], `${at}${at ? '.' : ''}${key}`));
+}
