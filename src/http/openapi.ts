@@ -51,6 +51,11 @@ const problem = (description: string, type: string, status: number, detail: stri
   },
 });
 
+// The web page and its assets have no fingerprinted names: revalidated on every use, cheaply, with their ETag.
+const PAGE_CACHING = {
+  ETag: { schema: { type: 'string' }, description: 'Send it back as If-None-Match to get 304 while the file is unchanged' },
+  'Cache-Control': { schema: { type: 'string' }, example: 'no-cache' },
+};
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
 const WWW_AUTHENTICATE = { 'WWW-Authenticate': { schema: { type: 'string' }, example: 'Bearer realm="wav2mp3"' } };
 const UNAUTHORIZED = problem('Authentication failed', 'unauthorized', 401, 'the user id and token do not match a user', WWW_AUTHENTICATE);
@@ -301,7 +306,14 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
         },
       },
       '/': {
-        get: { summary: 'The web page: convert WAV files in the browser', operationId: 'webPage', responses: { '200': { description: 'HTML page', content: { 'text/html': { example: '<!doctype html>…' } } } } },
+        get: {
+          summary: 'The web page: convert WAV files in the browser',
+          operationId: 'webPage',
+          responses: {
+            '200': { description: 'HTML page', headers: PAGE_CACHING, content: { 'text/html': { example: '<!doctype html>…' } } },
+            '304': { description: 'The cached copy is current', headers: PAGE_CACHING },
+          },
+        },
       },
       '/assets/{name}': {
         get: {
@@ -309,8 +321,8 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
           operationId: 'webPageAsset',
           parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, example: 'app.js' }],
           responses: {
-            '200': { description: 'The asset', content: { 'text/javascript': { example: '…' } } },
-            '304': { description: 'The cached copy is current' },
+            '200': { description: 'The asset', headers: PAGE_CACHING, content: { 'text/javascript': { example: '…' } } },
+            '304': { description: 'The cached copy is current', headers: PAGE_CACHING },
             '404': problem('Not found', 'not-found', 404, 'no route for GET /assets/unknown.js'),
           },
         },

@@ -59,6 +59,7 @@ function formOf(value: unknown): string {
   if (typeof value !== 'string') return Array.isArray(value) ? 'array' : typeof value;
   if (value === '') return 'empty string';
   if (UUID.test(value)) return 'UUID';
+  if (/^\/problems\/[a-z]+(-[a-z]+)*$/.test(value)) return 'problem type';
   if (/^https?:\/\//.test(value)) return 'URL';
   if (/^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value))) return 'time';
   return 'string';
@@ -76,4 +77,29 @@ export function formDifferences(example: unknown, real: unknown, at = ''): strin
   return Object.entries(example as Record<string, unknown>)
     .filter(([key]) => key in sent)
     .flatMap(([key, value]) => formDifferences(value, sent[key], `${at}${at ? '.' : ''}${key}`));
+}
+
+/** A header value's form: its first part (up to `;` or `,`), quoted texts and numbers left out. */
+function headerForm(value: string): string {
+  return value.split(/[;,]/)[0]!.replace(/"[^"]*"/g, '"…"').replace(/\d+/g, '#').trim();
+}
+
+/**
+ * The headers documented for an answer, against the answer's: each documented one is sent, in the form of its
+ * example if it has one, and each of `notable` that is sent is documented. The differences, as sentences.
+ */
+export function headerDifferences(documented: Record<string, unknown> | undefined, sent: Headers, notable: string[] = []): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(documented ?? {});
+  for (const name of names) {
+    const header = documented![name] as { schema?: { type?: string }; description?: string; example?: string };
+    const value = sent.get(name);
+    if (value === null) problems.push(`${name} is documented, not sent`);
+    else if (header.example !== undefined && headerForm(header.example) !== headerForm(value)) problems.push(`${name}: documented as "${header.example}", sent "${value}"`);
+    if (!header.schema?.type) problems.push(`${name} has no schema type`);
+    if (header.description !== undefined && !header.description.trim()) problems.push(`${name} has an empty description`);
+  }
+  const lower = names.map((name) => name.toLowerCase());
+  for (const name of notable) if (sent.has(name) && !lower.includes(name)) problems.push(`${name} is sent, not documented`);
+  return problems;
 }
