@@ -246,6 +246,12 @@ function matchesDocument(document: OpenApiDocument, method: string, path: string
   assert.equal(formDifferences(example, problem), [], 'the example shows each member in the form the service sends it');
   if (example.type === problem.type) assert.is(example.title, problem.title, `the documented title of ${problem.type} is the one sent`);
   assert.equal(headerDifferences(documented!.headers, response.headers, ['www-authenticate', 'retry-after', 'content-range']), [], 'the headers are the documented ones');
+  // A route that refuses a missing or wrong token says so in the document, with the scheme Swagger UI's Authorize uses.
+  if (problem.status === 401) {
+    const security = (operation as { security?: Record<string, unknown>[] }).security ?? [];
+    const schemes = (document as unknown as { components: { securitySchemes?: Record<string, unknown> } }).components.securitySchemes ?? {};
+    assert.ok(security.some((requirement) => typeof requirement === 'object' && Object.keys(requirement).some((name) => name in schemes)), `${method} ${path} documents its Bearer security`);
+  }
 }
 
 errors('when Content-Length announces more than MAX_UPLOAD_BYTES, then 413 comes before the body is sent', async ({ service, user }) => {

@@ -3,9 +3,11 @@
 // error answers are checked the same way by every case of errors.test.ts. Also what Swagger UI shows of each
 // operation: a summary, an operation id of its own, a description for every answer.
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import * as assert from 'uvu/assert';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
+import { handMadeUpload } from '../support/multipart.js';
 import { fetchDocument, formDifferences, headerDifferences, operationOf, schemaErrors, type DocumentedOperation, type OpenApiDocument } from '../support/openapi-contract.js';
 import { suite } from '../support/suite.js';
 import { startTestService, type TestService } from '../support/test-service.js';
@@ -15,7 +17,7 @@ const MAX_NAME_LENGTH = 40;
 const contract = suite<{ service: TestService; document: OpenApiDocument }>('OpenAPI document as a contract', {} as never);
 contract.before(async (context) => {
   // A storage quota, as the documented profile shows one (without, allowedBytes is null).
-  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxNameLength: MAX_NAME_LENGTH, maxStorageBytesPerUser: 1024 ** 3 });
+  context.service = await startTestService({ maxUploadBytes: MAX_UPLOAD_BYTES, maxNameLength: MAX_NAME_LENGTH, maxStorageBytesPerUser: 1024 ** 3, maxConversionsPerUser: 1 });
   context.document = await fetchDocument(context.service.url);
 });
 contract.after(async ({ service }) => service?.close());
@@ -82,6 +84,8 @@ async function documentedCall(
   const body = JSON.parse(text) as unknown;
   if (media.schema) assert.equal(schemaErrors(document, media.schema, body), [], `${method} ${url} ${response.status}: the body fits the documented schema`);
   assert.equal(formDifferences(media.example, body), [], `${method} ${url} ${response.status}: the example shows each field in the form the service sends it`);
+  const example = media.example as { type?: unknown; title?: unknown } | undefined;
+  if (sent === 'application/problem+json' && example?.type === (body as Json).type) assert.is(example?.title, (body as Json).title, `the documented title of ${String(example?.type)}`);
   const realFields = fieldsOf(body);
   if (exampleIsExcerpt) assert.ok(fieldsOf(media.example).every((field) => realFields.includes(field)), `${method} ${url}: the example is an excerpt of the answer`);
   else assert.equal(fieldsOf(media.example), realFields, `${method} ${url} ${response.status}: the example has the real answer's fields`);
@@ -132,6 +136,42 @@ contract('when each documented example is sent, then the service answers as the 
   assert.is((await documentedCall(context, 'DELETE', removal, { headers: newBearer })).response.status, 204);
   assert.is((await documentedCall(context, 'GET', download)).response.status, 404);
   assert.is((await documentedCall(context, 'DELETE', `/user?id=${user.id}`, { headers: newBearer })).response.status, 204);
+});
+
+contract('when a user already has a conversion in flight, then a second upload gets the documented 429 with its Retry-After', async (context) => {
+  const { service } = context;
+  const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"busy"}' })).json()) as { id: string; token: string };
+  // The first upload sends its credentials and the start of its file, then stalls, holding the user's one slot.
+  const parts = handMadeUpload('stalled', created);
+  const stalled = net.connect(Number(new URL(service.url).port), '127.0.0.1');
+  stalled.on('error', () => {});
+  try {
+    stalled.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${parts.contentType}\r\nContent-Length: 4000000\r\n\r\n${parts.head}RIFF`);
+    // Under MAX_UPLOAD_BYTES, or it is refused from its head.
+    for (let i = 0; i < 1000 && (await service.spooledFiles()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is((await service.spooledFiles()).length, 1, 'the first upload is spooling');
+    const form = new FormData();
+    form.append('user', created.id);
+    form.append('token', created.token);
+    form.append('file', new Blob([encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)])]), 'second.wav');
+    const second = await documentedCall(context, 'POST', '/record', { body: form });
+    assert.is(second.response.status, 429);
+    assert.is((second.body as Json).type, '/problems/too-many-conversions');
+  } finally {
+    stalled.destroy();
+  }
+});
+
+contract('when the example record is read, then it is one the service could send: cut short only if shorter than declared, its link its own', ({ document }) => {
+  const record = document.paths['/record']!.post!.responses['201']!.content!['application/json']!.example as {
+    id: string;
+    user: string;
+    url: string;
+    input: { truncated: boolean; durationSeconds: number; declaredDurationSeconds: number };
+  };
+  assert.is(record.input.truncated, record.input.durationSeconds < record.input.declaredDurationSeconds);
+  const link = new URL(record.url);
+  assert.equal([link.pathname, link.searchParams.get('id'), link.searchParams.get('user')], ['/record', record.id, record.user]);
 });
 
 contract('when a documented query parameter is left out, then the service refuses it if and only if the document calls it required', async (context) => {
@@ -239,6 +279,36 @@ contract('when the document is read, then each operation has a summary, an id of
     }
   }
   assert.ok(ids.size >= 15);
+  // Anywhere in the document: no empty text where a reader expects one.
+  const empty: string[] = [];
+  const walk = (value: unknown, at: string) => {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${at}[${i}]`));
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (['description', 'summary', 'title', 'contentMediaType'].includes(key) && typeof inner === 'string' && !inner.trim()) empty.push(`${at}.${key}`);
+        walk(inner, `${at}.${key}`);
+      }
+    }
+  };
+  walk(document, '');
+  assert.equal(empty, [], 'empty texts');
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const p of operation.parameters ?? []) {
+        const schema = (p as { schema?: { type?: string } }).schema;
+        assert.ok(p.name && ['query', 'header', 'path'].includes(p.in) && schema?.type, `${method} ${path}: parameter ${p.name} has a name, a place and a schema type`);
+        if (p.required) assert.ok(p.example !== undefined, `${method} ${path}: the required ${p.name} has an example for "Try it out"`);
+      }
+      for (const [status, answer] of Object.entries(operation.responses)) {
+        for (const [type, media] of Object.entries(answer.content ?? {})) {
+          const schema = media.schema as { type?: string; $ref?: string; contentMediaType?: string } | undefined;
+          assert.ok(schema || media.example !== undefined, `${method} ${path} ${status} ${type}: a schema or an example`);
+          if (schema) assert.ok(schema.type || schema.$ref, `${method} ${path} ${status} ${type}: the schema has a type`);
+          if (schema?.contentMediaType !== undefined) assert.is(schema.contentMediaType, type);
+        }
+      }
+    }
+  }
   // The limits in the texts are the service's own.
   const upload = document.paths['/record']!.post! as DocumentedOperation & { description: string };
   assert.ok(upload.description.includes(`At most ${MAX_UPLOAD_BYTES} bytes`));
