@@ -174,7 +174,7 @@ contract('when the example record is read, then it is one the service could send
   assert.equal([link.pathname, link.searchParams.get('id'), link.searchParams.get('user')], ['/record', record.id, record.user]);
 });
 
-contract('when a documented query parameter is left out, then the service refuses it if and only if the document calls it required', async (context) => {
+contract('when a documented query parameter or body is left out, then the service refuses it if and only if the document calls it required', async (context) => {
   const { service, document } = context;
   const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"parameters"}' })).json()) as { id: string; token: string };
   const form = new FormData();
@@ -184,6 +184,12 @@ contract('when a documented query parameter is left out, then the service refuse
   const record = (await (await fetch(`${service.url}/record`, { method: 'POST', body: form })).json()) as { id: string };
   const real = { id: record.id, user: created.id };
   const bearer = { Authorization: `Bearer ${created.token}` };
+  // A body the service cannot do without is marked required.
+  for (const path of ['/user', '/record'] as const) {
+    const refused = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    assert.ok(refused.status >= 400 && refused.status < 500, `POST ${path} without a body: ${refused.status}`);
+    assert.is((document.paths[path]!.post!.requestBody as { required?: boolean }).required, true, `POST ${path}'s body is documented as required`);
+  }
   for (const [path, method, init] of [
     ['/record', 'get', {}],
     ['/records', 'get', { headers: bearer }],
