@@ -213,6 +213,7 @@ export function openApiDocument(options: { maxNameLength: number; maxUploadBytes
                     file: { type: 'string', format: 'binary', contentMediaType: 'audio/wav', description: 'The WAV file' },
                   },
                   required: [...uploadSchema.required, 'file'],
+                  not: { required: ['bitrate', 'vbr'] },
                 },
                 encoding: { file: { contentType: 'audio/wav, audio/x-wav, application/octet-stream' } },
                 example: { user: EXAMPLE_USER, token: EXAMPLE_TOKEN, bitrate: 192 },

@@ -162,6 +162,38 @@ contract('when a user already has a conversion in flight, then a second upload g
   }
 });
 
+contract('when upload forms are sent, then the service accepts exactly those the documented form schema allows', async (context) => {
+  const { service, document } = context;
+  const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"forms"}' })).json()) as { id: string; token: string };
+  const schema = document.paths['/record']!.post!.requestBody!.content['multipart/form-data']!.schema!;
+  const wav = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]);
+  const credentials = { user: created.id, token: created.token };
+  const forms: [string, Record<string, string | number>, boolean][] = [
+    ['credentials and a file', { ...credentials }, true],
+    ['a bitrate from the list', { ...credentials, bitrate: 192 }, true],
+    ['a bitrate not in the list', { ...credentials, bitrate: 100 }, false],
+    ['a VBR quality', { ...credentials, vbr: 2 }, true],
+    ['a VBR quality past 9', { ...credentials, vbr: 10 }, false],
+    ['both a bitrate and a VBR quality', { ...credentials, bitrate: 192, vbr: 2 }, false],
+    ['mono', { ...credentials, mono: 'true' }, true],
+    ['mono as a word it does not know', { ...credentials, mono: 'yes' }, false],
+    ['no user', { token: created.token }, false],
+    ['a user that is not a UUID', { ...credentials, user: 'ann' }, false],
+  ];
+  for (const withFile of [true, false]) {
+    for (const [what, fields, accepted] of forms) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+      if (withFile) form.append('file', new Blob([wav], { type: 'audio/wav' }), 'form.wav');
+      const response = await fetch(`${service.url}/record`, { method: 'POST', body: form });
+      const served = response.status === 201;
+      assert.is(served, accepted && withFile, `${what}${withFile ? '' : ', no file'}: ${response.status} ${(await response.text()).slice(0, 200)}`);
+      const valid = schemaErrors(document, schema, { ...fields, ...(withFile ? { file: 'RIFF…' } : {}) }).length === 0;
+      assert.is(valid, served, `${what}${withFile ? '' : ', no file'}: the schema ${valid ? 'allows' : 'refuses'} it, the service ${served ? 'accepts' : 'refuses'} it`);
+    }
+  }
+});
+
 contract('when the example record is read, then it is one the service could send: cut short only if shorter than declared, its link its own', ({ document }) => {
   const record = document.paths['/record']!.post!.responses['201']!.content!['application/json']!.example as {
     id: string;
