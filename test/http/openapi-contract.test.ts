@@ -166,6 +166,9 @@ contract('when upload forms are sent, then the service accepts exactly those the
   const { service, document } = context;
   const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"forms"}' })).json()) as { id: string; token: string };
   const schema = document.paths['/record']!.post!.requestBody!.content['multipart/form-data']!.schema!;
+  // Swagger UI offers a file picker for a binary string only.
+  const file = (schema as { properties: Record<string, Json> }).properties.file!;
+  assert.equal([file.type, file.format, file.contentMediaType], ['string', 'binary', 'audio/wav'], 'the file field is a file');
   const wav = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]);
   const credentials = { user: created.id, token: created.token };
   const forms: [string, Record<string, string | number>, boolean][] = [
@@ -285,6 +288,7 @@ contract('when the service pages are fetched, then each answer is the documented
   const page = await documentedCall(context, 'GET', '/');
   assert.is((await documentedCall(context, 'GET', '/', { headers: { 'If-None-Match': page.response.headers.get('etag')! } })).response.status, 304);
   assert.is((await documentedCall(context, 'GET', '/docs/assets/unknown.js')).response.status, 404);
+  assert.is((await documentedCall(context, 'GET', '/assets/unknown.js')).response.status, 404);
   // This service has no METRICS_TOKEN: /metrics answers the documented 404.
   assert.is((await documentedCall(context, 'GET', '/metrics')).response.status, 404);
 });
@@ -323,7 +327,7 @@ contract('when the document is read, then each operation has a summary, an id of
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${at}[${i}]`));
     else if (value && typeof value === 'object') {
       for (const [key, inner] of Object.entries(value)) {
-        if (['description', 'summary', 'title', 'contentMediaType'].includes(key) && typeof inner === 'string' && !inner.trim()) empty.push(`${at}.${key}`);
+        if (['description', 'summary', 'title', 'contentMediaType', 'example'].includes(key) && typeof inner === 'string' && !inner.trim()) empty.push(`${at}.${key}`);
         walk(inner, `${at}.${key}`);
       }
     }
@@ -337,7 +341,12 @@ contract('when the document is read, then each operation has a summary, an id of
         assert.ok(p.name && ['query', 'header', 'path'].includes(p.in) && schema?.type, `${method} ${path}: parameter ${p.name} has a name, a place and a schema type`);
         if (p.required) assert.ok(p.example !== undefined, `${method} ${path}: the required ${p.name} has an example for "Try it out"`);
       }
+      // An http scheme has no scopes: OpenAPI wants its requirement's list empty.
+      for (const requirement of (operation as { security?: Record<string, unknown>[] }).security ?? []) {
+        for (const scopes of Object.values(requirement)) assert.equal(scopes, [], `${method} ${path}: a Bearer requirement lists no scopes`);
+      }
       for (const [status, answer] of Object.entries(operation.responses)) {
+        if (['200', '201', '206'].includes(status) && method !== 'head') assert.ok(Object.keys(answer.content ?? {}).length > 0, `${method} ${path} ${status} says what it sends`);
         for (const [type, media] of Object.entries(answer.content ?? {})) {
           const schema = media.schema as { type?: string; $ref?: string; contentMediaType?: string } | undefined;
           assert.ok(schema || media.example !== undefined, `${method} ${path} ${status} ${type}: a schema or an example`);
