@@ -202,6 +202,7 @@ split("when the sink fails, then the conversion fails with the sink's error and 
 split('when a plan is short, block-coded, for lamejs or splitting is off, then it is not split', (context) => {
   assert.ok(canSplit(context.plan, 180));
   assert.not.ok(canSplit(context.plan, 0), 'off');
+  assert.ok(canSplit(context.plan, 300), 'exactly the minimum');
   assert.not.ok(canSplit(context.plan, 301), 'shorter than the minimum');
   assert.not.ok(canSplit({ ...context.plan, options: { encoder: 'lamejs' } }, 180), 'lamejs');
   assert.not.ok(canSplit({ ...context.plan, format: { ...context.plan.format, frames: 100 * 8_000 } }, 60), 'under two pieces');
