@@ -367,6 +367,52 @@ test('when a whole conversion comes while a split one holds the only thread, the
   assert.equal(finished, ['short', 'long']);
 });
 
+test('when two split conversions hold both threads and have pieces waiting, then a whole conversion gets the next free thread before those pieces', async () => {
+  const pool = await startPool({ threads: 2, ...SPLIT });
+  const finished: string[] = [];
+  const longRuns = [0, 1].map((k) => pool.convert(long, WASM, async () => {}).then(() => finished.push(`long ${k}`)));
+  // Each wants two threads for its pieces: two pieces run, two wait in the pool's own line, not in piscina's queue.
+  await until(() => pool.splitConversions === 2 && pool.piecesEncoded >= 1, 'both are split and pieces flow');
+  assert.is(pool.stats.queued, 0, 'waiting pieces are not queued in piscina');
+  assert.not.ok(pool.isFull, 'pieces waiting for a thread do not fill the queue');
+  const piecesBefore = pool.piecesEncoded;
+  await pool.convert(short, WASM, async () => {});
+  finished.push('short');
+  // The two pieces running when it came may end first; none that was waiting may.
+  assert.ok(pool.piecesEncoded <= piecesBefore + 2, `${pool.piecesEncoded - piecesBefore} pieces ended before it`);
+  await Promise.all(longRuns);
+  assert.is(finished[0], 'short');
+});
+
+test('when the sink fails on the last chunk, after the thread has finished, then the conversion fails with its error', async () => {
+  const pool = await startPool({ threads: 1 });
+  const { length: chunks } = (await (async () => {
+    const out = collector();
+    await pool.convert(short, WASM, out.sink);
+    return out;
+  })()).chunks;
+  assert.ok(chunks > 1, `${chunks} chunks`);
+  const lost = new Error('the last chunk was not stored');
+  let calls = 0;
+  const error = await rejection(() =>
+    pool.convert(short, WASM, async () => {
+      // Slow enough that the thread has sent everything and reported its result before this fails.
+      await sleep(20);
+      if (++calls === chunks) throw lost;
+    }),
+  );
+  assert.is(error, lost);
+});
+
+test('when the pool is closed, then its threads end', async () => {
+  const pool = await startPool({ threads: 2 });
+  const threads = [...pool.workers];
+  assert.is(threads.length, 2);
+  const exits = threads.map((thread) => new Promise((resolve) => thread.once('exit', resolve)));
+  await pool.close();
+  await Promise.race([Promise.all(exits), sleep(5_000).then(() => assert.unreachable('a thread is still running after close'))]);
+});
+
 test('when more long recordings come than there are threads, then the extra one waits to be split until one is done', async () => {
   const pool = await startPool({ threads: 1, ...SPLIT });
   // The first holds the one place among conversions in pieces while its bytes have not all arrived.
