@@ -154,8 +154,9 @@ test('when the sink is slow, then the thread waits for it after a few chunks ins
     await gate;
     await out.sink(bytes);
   });
-  // Long enough to encode the whole minute several times over (about 0.3 s on one core).
-  await sleep(1_500);
+  // Long enough to encode the whole minute many times over (about 0.3 s on a free core; a thread that ran ahead
+  // would be done and free by then even on a machine busy with other work).
+  await sleep(4_000);
   assert.equal(pool.stats, { threads: 1, queued: 0, running: 1 }, 'the thread is still held, waiting for the sink');
   open();
   await converting;
