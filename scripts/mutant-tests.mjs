@@ -83,7 +83,6 @@ export const TESTS_BY_SOURCE = {
     'descriptor-limit.ts': ['http/mutants-descriptor-limit'],
     'errors.ts': ['http/mutants-errors', 'errors'],
     'http-server.ts': ['http/mutants-http-server', 'expect-continue'],
-    // The document is checked only by its own test (valid OpenAPI 3.1, every route with its statuses and examples).
     // The document held against real answers (examples sent, bodies against schemas), then every error case's answer.
     'openapi.ts': ['http/openapi-contract', 'openapi', 'errors'],
     'on-demand-stream.ts': ['http/mutants-on-demand-stream', 'downloads'],

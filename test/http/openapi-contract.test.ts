@@ -7,6 +7,7 @@ import net from 'node:net';
 import * as assert from 'uvu/assert';
 import { sine } from '../fixtures/signals.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
+import { createUser, uploadOk } from '../support/api-client.js';
 import { handMadeUpload } from '../support/multipart.js';
 import { fetchDocument, formDifferences, headerDifferences, operationOf, schemaErrors, type DocumentedOperation, type OpenApiDocument } from '../support/openapi-contract.js';
 import { suite } from '../support/suite.js';
@@ -140,7 +141,7 @@ contract('when each documented example is sent, then the service answers as the 
 
 contract('when a user already has a conversion in flight, then a second upload gets the documented 429 with its Retry-After', async (context) => {
   const { service } = context;
-  const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"busy"}' })).json()) as { id: string; token: string };
+  const created = await createUser(service.url, 'busy');
   // The first upload sends its credentials and the start of its file, then stalls, holding the user's one slot.
   const parts = handMadeUpload('stalled', created);
   const stalled = net.connect(Number(new URL(service.url).port), '127.0.0.1');
@@ -164,7 +165,7 @@ contract('when a user already has a conversion in flight, then a second upload g
 
 contract('when upload forms are sent, then the service accepts exactly those the documented form schema allows', async (context) => {
   const { service, document } = context;
-  const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"forms"}' })).json()) as { id: string; token: string };
+  const created = await createUser(service.url, 'forms');
   const schema = document.paths['/record']!.post!.requestBody!.content['multipart/form-data']!.schema!;
   // Swagger UI offers a file picker for a binary string only.
   const file = (schema as { properties: Record<string, Json> }).properties.file!;
@@ -211,12 +212,8 @@ contract('when the example record is read, then it is one the service could send
 
 contract('when a documented query parameter or body is left out, then the service refuses it if and only if the document calls it required', async (context) => {
   const { service, document } = context;
-  const created = (await (await fetch(`${service.url}/user`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"name":"parameters"}' })).json()) as { id: string; token: string };
-  const form = new FormData();
-  form.append('user', created.id);
-  form.append('token', created.token);
-  form.append('file', new Blob([encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)])]), 'a.wav');
-  const record = (await (await fetch(`${service.url}/record`, { method: 'POST', body: form })).json()) as { id: string };
+  const created = await createUser(service.url, 'parameters');
+  const record = await uploadOk(service.url, encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 0.2, 8000)]), { user: created.id, token: created.token });
   const real = { id: record.id, user: created.id };
   const bearer = { Authorization: `Bearer ${created.token}` };
   // A body the service cannot do without is marked required.
@@ -271,14 +268,9 @@ contract('when the service pages are fetched, then each answer is the documented
   assert.equal((await documentedCall(context, 'GET', '/readyz')).body, example('/readyz'));
   const served = (await documentedCall(context, 'GET', '/openapi.json', {}, { exampleIsExcerpt: true })).body as Json;
   assert.is(served.openapi, (example('/openapi.json') as Json).openapi);
-  for (const [path, template] of [
-    ['/docs', '/docs'],
-    ['/', '/'],
-    ['/docs/assets/{name}', '/docs/assets/{name}'],
-    ['/assets/{name}', '/assets/{name}'],
-  ] as const) {
+  for (const template of ['/docs', '/', '/docs/assets/{name}', '/assets/{name}']) {
     const parameter = document.paths[template]!.get!.parameters?.find((p) => p.in === 'path');
-    const url = parameter ? path.replace(`{${parameter.name}}`, String(parameter.example)) : path;
+    const url = parameter ? template.replace(`{${parameter.name}}`, String(parameter.example)) : template;
     const { response, body } = await documentedCall(context, 'GET', url);
     assert.is(response.status, 200, url);
     // The examples show how a page begins ('<!DOCTYPE html>…'); an asset's is only '…'.
