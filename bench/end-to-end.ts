@@ -11,7 +11,7 @@ import { timeConvertWavFile } from './encoder-runs.js';
 import { watchMachineLoad } from './machine-load.js';
 import { encodeWithNativeLame, findNativeLame, nativeLameVersion } from './native-lame.js';
 import { machineDescription, median } from './report.js';
-import { createBenchUser, startService, uploadFile, uploadFilePaced } from './service-under-test.js';
+import { createBenchUser, hasCurl, startService, uploadFile, uploadFilePaced, uploadFileWithCurl } from './service-under-test.js';
 import { medianText, spread } from './statistics.js';
 
 const RUNS = 3;
@@ -22,7 +22,10 @@ const PACED_BYTES_PER_SECOND = 10_000_000;
 const REQUIRED_AFTER_LAST_BYTE_SECONDS = 1.5;
 
 interface EndToEndRun {
+  /** Sent by fetch from the benchmark's own process. */
   uploadSeconds: number;
+  /** Sent by curl; undefined without curl. */
+  curlSeconds: number | undefined;
   nativeSeconds: number | undefined;
   convertSeconds: number;
   /** The 20-minute file only: sent at 10 MB/s, last byte → 201. */
@@ -43,29 +46,32 @@ export const endToEndBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
     userIds.push(user.id);
     const mp3Path = path.join(dir, 'native.mp3');
 
-    const upload = async (input: BenchInput) => {
+    const curl = hasCurl();
+    if (!curl) console.log('curl is not installed: the curl column is left out');
+    const timed = async (send: typeof uploadFile, input: BenchInput) => {
       const started = performance.now();
-      const { status, body } = await uploadFile(service.url, user, input.path);
+      const { status, body } = await send(service.url, user, input.path);
       if (status !== 201) throw new Error(`upload answered ${status}: ${JSON.stringify(body)}`);
       return (performance.now() - started) / 1000;
     };
     const native = async (input: BenchInput) => (lame ? (await encodeWithNativeLame(lame, input.path, mp3Path)).wallSeconds : undefined);
-    await upload(inputs[0]!); // warm-up: threads, JIT, connections, page cache
+    await timed(uploadFile, inputs[0]!); // warm-up: threads, JIT, connections, page cache
+    if (curl) await timed(uploadFileWithCurl, inputs[0]!);
     await native(inputs[0]!);
 
     const results = new Map<BenchInput, EndToEndRun[]>(inputs.map((i) => [i, []]));
     for (let run = 0; run < (tiny ? 1 : RUNS); run++) {
       for (const input of inputs) {
-        // Alternate who goes first, so neither always finds the other's leftovers (dirty pages, warm caches).
-        let uploadSeconds: number;
-        let nativeSeconds: number | undefined;
-        if (run % 2 === 0) {
-          uploadSeconds = await upload(input);
-          nativeSeconds = await native(input);
-        } else {
-          nativeSeconds = await native(input);
-          uploadSeconds = await upload(input);
-        }
+        // Each goes first in turn, so none always finds another's leftovers (dirty pages, warm caches).
+        const steps = {
+          fetch: async () => ({ uploadSeconds: await timed(uploadFile, input) }),
+          curl: async () => ({ curlSeconds: curl ? await timed(uploadFileWithCurl, input) : undefined }),
+          native: async () => ({ nativeSeconds: await native(input) }),
+        };
+        const order = (['fetch', 'curl', 'native'] as const).map((_, k, all) => all[(k + run) % all.length]!);
+        let measured: Partial<EndToEndRun> = {};
+        for (const step of order) measured = { ...measured, ...(await steps[step]()) };
+        const { uploadSeconds, curlSeconds, nativeSeconds } = measured as Pick<EndToEndRun, 'uploadSeconds' | 'curlSeconds' | 'nativeSeconds'>;
         const convertSeconds = (await timeConvertWavFile(input.path, 'wasm', wasm)).wallSeconds;
         let paced: EndToEndRun['paced'];
         if (input === inputs[1]) {
@@ -73,50 +79,62 @@ export const endToEndBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
           if (sent.status !== 201) throw new Error(`paced upload answered ${sent.status}: ${JSON.stringify(sent.body)}`);
           paced = { sendSeconds: sent.sendSeconds, afterLastByteSeconds: sent.afterLastByteSeconds };
         }
-        const measured: EndToEndRun = { uploadSeconds, nativeSeconds, convertSeconds, paced };
-        results.get(input)!.push(measured);
+        results.get(input)!.push({ uploadSeconds, curlSeconds, nativeSeconds, convertSeconds, paced });
         console.log(
-          `${input.name} run ${run + 1}: upload → 201 ${measured.uploadSeconds.toFixed(2)} s, lame ${nativeSeconds?.toFixed(2) ?? 'n/a'} s` +
+          `${input.name} run ${run + 1}: upload → 201 ${uploadSeconds.toFixed(2)} s (fetch), ${curlSeconds?.toFixed(2) ?? 'n/a'} s (curl), lame ${nativeSeconds?.toFixed(2) ?? 'n/a'} s` +
             (paced ? `, at 10 MB/s: sent in ${paced.sendSeconds.toFixed(2)} s, 201 ${paced.afterLastByteSeconds.toFixed(2)} s after the last byte` : ''),
         );
       }
     }
 
-    const ratios = (input: BenchInput) => results.get(input)!.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds / r.uploadSeconds]));
-    const rows = inputs.map((input) => {
-      const all = results.get(input)!;
-      const ours = all.map((r) => r.uploadSeconds);
-      const theirs = all.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds]));
-      const convert = all.map((r) => r.convertSeconds);
-      const nativeCells = theirs.length
-        ? `${medianText(theirs, 2)} s | ${spread(theirs, 2)} s | **${medianText(ratios(input), 2)}** | ${spread(ratios(input), 2)}`
-        : 'n/a | | n/a |';
-      return `| ${describeInput(input.spec)} | **${medianText(ours, 2)} s** | ${spread(ours, 2)} s | ${nativeCells} | ${medianText(convert, 2)} s | ${(input.spec.seconds / median(ours)).toFixed(1)}× |`;
-    });
+    const clients = [
+      { name: 'fetch', seconds: (r: EndToEndRun) => r.uploadSeconds },
+      ...(curl ? [{ name: 'curl', seconds: (r: EndToEndRun) => r.curlSeconds! }] : []),
+    ];
+    type Client = (typeof clients)[number];
+    const ratios = (input: BenchInput, client: Client) =>
+      results.get(input)!.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds / client.seconds(r)]));
+    const rows = inputs.flatMap((input) =>
+      clients.map((client) => {
+        const all = results.get(input)!;
+        const ours = all.map(client.seconds);
+        const theirs = all.flatMap((r) => (r.nativeSeconds === undefined ? [] : [r.nativeSeconds]));
+        const convert = all.map((r) => r.convertSeconds);
+        const nativeCells = theirs.length
+          ? `${medianText(theirs, 2)} s | ${spread(theirs, 2)} s | **${medianText(ratios(input, client), 2)}** | ${spread(ratios(input, client), 2)}`
+          : 'n/a | | n/a |';
+        return `| ${describeInput(input.spec)} | ${client.name} | **${medianText(ours, 2)} s** | ${spread(ours, 2)} s | ${nativeCells} | ${medianText(convert, 2)} s | ${(input.spec.seconds / median(ours)).toFixed(1)}× |`;
+      }),
+    );
     const long = inputs[1]!;
     const paced = results.get(long)!.flatMap((r) => (r.paced ? [r.paced] : []));
     const afterLastByte = paced.map((p) => p.afterLastByteSeconds);
     const sendTimes = paced.map((p) => p.sendSeconds);
     const pacedVerdict = `${median(afterLastByte) <= REQUIRED_AFTER_LAST_BYTE_SECONDS ? 'met' : '**not met**'} (${medianText(afterLastByte, 2)} s)`;
     const verdict = lame
-      ? `${median(ratios(long)) >= REQUIRED_RATIO ? 'met' : '**not met**'} (${medianText(ratios(long), 2)})`
+      ? clients
+          .map((client) => `with ${client.name} ${median(ratios(long, client)) >= REQUIRED_RATIO ? 'met' : '**not met**'} (${medianText(ratios(long, client), 2)})`)
+          .join('; ')
       : 'not measured (no native lame)';
     return `## End to end: upload → 201 against native \`lame -b 128\`
 
 Machine: ${machineDescription()}; ${load.stop()}.
 Service: \`npm start\`, default settings (WORKER_THREADS = ${os.availableParallelism()}, WASM LAME, CBR 128 kbps), external
 PostgreSQL on the same machine. Inputs: ${inputs.map((i) => `${describeInput(i.spec)} (${(i.bytes / 2 ** 20).toFixed(0)} MiB)`).join(', ')}.
-Upload → 201: wall time from the call that sends the multipart \`POST /record\` (file streamed from disk by fetch, one
-client, keep-alive connection) until the 201 arrives: receiving and spooling the upload, the conversion in a worker (the
-20-minute file, past SPLIT_MIN_SECONDS, in one-minute pieces on both threads as its bytes arrive: docs/SPLIT-ENCODE.md),
-the MP3 written to PostgreSQL in chunks and committed. Native: \`lame -b 128 --silent in.wav out.mp3\`
-(${lame ? nativeLameVersion(lame) : 'not installed here'}) on the same file, in the same run, wall time; the two alternate in going first.
+Upload → 201: wall time from the call that sends the multipart \`POST /record\` until the 201 arrives: receiving and
+spooling the upload, the conversion (the 20-minute file, past SPLIT_MIN_SECONDS, in pieces on both threads as its bytes
+arrive: docs/SPLIT-ENCODE.md), the MP3 written to PostgreSQL in chunks and committed. Native:
+\`lame -b 128 --silent in.wav out.mp3\` (${lame ? nativeLameVersion(lame) : 'not installed here'}) on the same file, in the same run, wall time.
+Two clients send the file, streamed from disk, one upload at a time: fetch in the benchmark's own process (keep-alive
+connection), and curl (\`-F file=@…\`, as in the README's examples). Over loopback the client runs on the same two
+cores as the service and takes its share of them: fetch spends 1.1–2.2 s of CPU sending the 20-minute file, curl a
+fraction of that. Fetch, curl and native lame take turns in going first.
 Ratio = native ÷ upload → 201 (1 would mean the service is as fast as lame on the command line). For reference,
 \`convertWavFile\` alone, in the benchmark's thread, on the same file. ${tiny ? 1 : RUNS} run${tiny ? '' : 's'} after a warm-up; median and range.
 Command: \`npm run bench -- end-to-end\`.
 
-| Input | Upload → 201 | Range | \`lame -b 128\` | Range | Native ÷ ours | Range | \`convertWavFile\` alone | Realtime × (upload → 201) |
-|---|---|---|---|---|---|---|---|---|
+| Input | Client | Upload → 201 | Range | \`lame -b 128\` | Range | Native ÷ ours | Range | \`convertWavFile\` alone | Realtime × (upload → 201) |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Acceptance (native ÷ ours ≥ ${REQUIRED_RATIO} on the ${describeInput(long.spec)} file): ${verdict}.

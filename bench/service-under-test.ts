@@ -1,5 +1,5 @@
 // Starts the built service as its own process (so its memory is measured alone) and talks to it over HTTP.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, openAsBlob } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -72,6 +72,27 @@ export async function uploadFile(url: string, user: { id: string; token: string 
   form.append('file', await openAsBlob(path, { type: 'audio/wav' }), 'bench.wav');
   const response = await fetch(`${url}/record`, { method: 'POST', body: form });
   return { status: response.status, body: await response.json() };
+}
+
+/** Whether curl is on the PATH: the client the README's examples use, and a lighter one than fetch. */
+export function hasCurl(): boolean {
+  return spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The same upload sent by curl (`-F file=@path`), as a script following the README would. curl reads and sends the
+ * file with far less CPU than fetch; over loopback the client shares the machine's cores with the service.
+ */
+export function uploadFileWithCurl(url: string, user: { id: string; token: string }, path: string): Promise<{ status: number; body: unknown }> {
+  const args = ['--silent', '--show-error', '-F', `user=${user.id}`, '-F', `token=${user.token}`, '-F', `file=@${path};type=audio/wav;filename=bench.wav`];
+  return new Promise((resolve, reject) => {
+    // The body, then the status on a line of its own.
+    execFile('curl', [...args, '-w', '\n%{http_code}', `${url}/record`], { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) return reject(error);
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ status: Number(stdout.slice(cut + 1)), body: JSON.parse(stdout.slice(0, cut)) as unknown });
+    });
+  });
 }
 
 /**

@@ -33,8 +33,15 @@ const RECORD_COLUMNS = (sql: Sql) => sql`
   sample_rate as "sampleRate", channels, bitrate_kbps as "bitrateKbps", vbr_quality as "vbrQuality", encoder,
   byte_size::float8 as "byteSize", audio_sha256 as "audioSha256", chunk_bytes as "chunkBytes", created_at as "createdAt"`;
 
+/**
+ * postgres.js sends every parameter as text, a bytea as hex: twice its size, and a string that costs the event loop
+ * about 6 ms per 256 KiB chunk to build and measure. Base64 is a third the work (and 1.33 times the size), and
+ * PostgreSQL decodes it as cheaply.
+ */
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 export async function insertRecordChunk(sql: Sql, recordId: string, seq: number, data: Uint8Array): Promise<void> {
-  await sql`insert into record_chunks (record_id, seq, data) values (${recordId}, ${seq}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)})`;
+  await sql`insert into record_chunks (record_id, seq, data) values (${recordId}, ${seq}, decode(${base64(data)}, 'base64'))`;
 }
 
 /** Replaces bytes inside a stored chunk, from byte `offset` (0-based) on. */
