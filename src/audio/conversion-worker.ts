@@ -3,6 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import { AudioError } from './audio-error.js';
 import { convertWavFile, encodeWavPiece } from './convert-wav.js';
+import { lowerThisThreadPriority } from './thread-priority.js';
 import {
   MAX_UNACKNOWLEDGED_CHUNKS,
   type AckMessage,
@@ -16,6 +17,8 @@ import {
 } from './worker-messages.js';
 
 const { lameWasm } = workerData as WorkerData;
+// Conversions yield the cores to the event loop whenever it has work (thread-priority.ts).
+lowerThisThreadPriority();
 
 export default function run(task: WorkerTask): Promise<ConversionOutcome | PieceOutcome> {
   switch (task.kind) {
