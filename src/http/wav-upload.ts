@@ -40,8 +40,9 @@ export type OnFile = (file: ArrivingFile, originalName: string) => Promise<unkno
 // The socket hands the body over 64 KiB at a time, and a write each would cost the event loop and the thread pool a
 // hand-off and a system call apiece: 3,300 for a 20-minute recording, while the conversion threads want both cores.
 // The chunks of one turn of the event loop go to the spool in one write instead (cork, then uncork on the next
-// turn), up to this much buffered before the upload is paused.
-const SPOOL_WRITE_BYTES = 1 << 20;
+// turn), up to this much buffered before the upload is paused: a turn seldom brings more, and thousands of uploads
+// at once on a slow disk hold no more memory than this each.
+const SPOOL_WRITE_BYTES = 256 * 1024;
 
 // Room for the multipart framing and the text fields around the file.
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
