@@ -44,8 +44,9 @@ test('when the service runs, then exactly its conversion threads run at a lower 
     const user = await createUser(service.url);
     const record = await uploadOk(service.url, encodeWav({ sampleRate: 44_100, channels: 2 }, musicLike(2, 44_100, 2)), { user: user.id, token: user.token });
     assert.ok(record.output.bytes > 0);
-    assert.is(lowered(await threadNiceness(pid)), 3);
-    assert.is((await threadNiceness(pid)).get(pid), 0);
+    const afterConversion = await threadNiceness(pid);
+    assert.is(lowered(afterConversion), 3);
+    assert.is(afterConversion.get(pid), 0);
   } finally {
     await service.stop();
     await rm(dataDir, { recursive: true, force: true });
