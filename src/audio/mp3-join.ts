@@ -11,8 +11,14 @@
  * A's frames up to j-1 are kept, the last `main_data_begin` main-data bytes before frame j are overwritten with B's
  * bytes at the same place, and B's frames follow from j on. Every frame then finds its main data where its side
  * information says, and the frames around the seam decode as B's would.
+ *
+ * Such a frame need not come: in VBR the two encoders make the same choices frame after frame with reservoirs a
+ * constant few bytes apart, and if B's is the fuller one no frame of a second's overlap qualifies (seen in one seam
+ * out of a few dozen). Any frame can still be the seam: A's frame j-1 is re-signalled at a higher bitrate, the
+ * same header, side information and main data in a longer frame, whose extra bytes at its end take B's. A VBR stream
+ * changes bitrate frame by frame anyway; in CBR, where the reservoirs meet soon, it is a last resort.
  */
-import { parseFrameHeader, type MpegVersion } from './mp3-frames.js';
+import { frameBytes, layer3BitratesKbps, parseFrameHeader, type MpegVersion } from './mp3-frames.js';
 
 /** Where one Layer III frame of a stream keeps its main data. */
 export interface Layer3Frame {
@@ -94,16 +100,18 @@ function unusedBefore(frames: Layer3Frame[], index: number): number {
 
 /**
  * The first serial frame index in [from, until) where `b` can take over from `a`, or undefined if none can. Both
- * pieces must hold frames on either side of it.
+ * pieces must hold frames on either side of it. With `widening`, a frame qualifies also where `a`'s frame before it
+ * can be widened enough.
  */
-export function findSeam(a: Mp3Piece, b: Mp3Piece, from: number, until: number): number | undefined {
+export function findSeam(a: Mp3Piece, b: Mp3Piece, from: number, until: number, widening = false): number | undefined {
   const version = parseFrameHeader(a.bytes, 0)?.version ?? 1;
   for (let seam = Math.max(from, a.firstFrame + 1, b.firstFrame); seam < until; seam++) {
     const inA = seam - a.firstFrame;
     const inB = seam - b.firstFrame;
     if (inA >= a.frames.length || inB >= b.frames.length) return undefined;
     const unused = Math.min(unusedBefore(a.frames, inA), MAX_MAIN_DATA_BEGIN[version]);
-    if (unused >= b.frames[inB]!.mainDataBegin) return seam;
+    const missing = b.frames[inB]!.mainDataBegin - unused;
+    if (missing <= 0 || (widening && widened(a.bytes, a.frames[inA - 1]!, missing))) return seam;
   }
   return undefined;
 }
@@ -111,7 +119,7 @@ export function findSeam(a: Mp3Piece, b: Mp3Piece, from: number, until: number):
 /**
  * The bytes `piece` contributes to the joined stream: its frames from serial index `from` up to `to` (exclusive; its
  * last frame when `next` is undefined), with the main data `next` needs before its frame `to` written into their
- * unused end. `to` must be a seam findSeam chose for this piece and `next`.
+ * unused end. Where that end is too short (`to` is not a seam findSeam would choose), frame `to` - 1 is widened.
  */
 export function joinedSegment(piece: Mp3Piece, from: number, to: number | undefined, next?: Mp3Piece): Uint8Array {
   const first = piece.frames[from - piece.firstFrame];
@@ -119,15 +127,21 @@ export function joinedSegment(piece: Mp3Piece, from: number, to: number | undefi
   if (to === undefined || !next) return piece.bytes.slice(first.offset);
   const end = piece.frames[to - piece.firstFrame];
   if (!end) throw new RangeError(`frame ${to} is not in the piece that starts at frame ${piece.firstFrame}`);
-  const segment = piece.bytes.slice(first.offset, end.offset);
   const nextIndex = to - next.firstFrame;
   let remaining = next.frames[nextIndex]!.mainDataBegin;
-  if (remaining > unusedBefore(piece.frames, to - piece.firstFrame)) throw new RangeError(`frame ${to} is not a seam of these pieces`);
+  let intoFrame = to - piece.firstFrame - 1;
+  if (intoFrame < from - piece.firstFrame) throw new RangeError(`the main data of frame ${to} reaches back before frame ${from}`);
+  const last = piece.frames[intoFrame]!;
+  const widening = widened(piece.bytes, last, remaining - unusedBefore(piece.frames, to - piece.firstFrame));
+  if (!widening) throw new RangeError(`frame ${to} is not a seam of these pieces`);
+  // Zero-filled: a widened frame's new bytes are unused, apart from those next's bytes go into below.
+  const segment = new Uint8Array(end.offset - first.offset + widening.extraBytes);
+  segment.set(piece.bytes.subarray(first.offset, end.offset));
+  segment[last.offset - first.offset + 2] = widening.bitrateByte;
   // Copy the last `remaining` main-data bytes before frame `to`, slot by slot backwards, from next into the segment.
   let fromFrame = nextIndex - 1;
   let fromEnd = slotBytes(next.frames[fromFrame]!);
-  let intoFrame = to - piece.firstFrame - 1;
-  let intoEnd = slotBytes(piece.frames[intoFrame]!);
+  let intoEnd = slotBytes(last) + widening.extraBytes;
   while (remaining > 0) {
     if (fromEnd === 0) fromEnd = slotBytes(next.frames[--fromFrame]!);
     if (intoEnd === 0) intoEnd = slotBytes(piece.frames[--intoFrame]!);
@@ -141,4 +155,24 @@ export function joinedSegment(piece: Mp3Piece, from: number, to: number | undefi
     intoEnd -= count;
   }
   return segment;
+}
+
+/**
+ * The third header byte (bitrate index, sample rate, padding, private bit) of `frame` re-signalled at the lowest
+ * bitrate that makes it at least `missing` bytes longer, and how much longer that is (as it is when nothing is
+ * missing); undefined if no bitrate does (the frame is at the top one already).
+ */
+function widened(stream: Uint8Array, frame: Layer3Frame, missing: number): { bitrateByte: number; extraBytes: number } | undefined {
+  const byte = stream[frame.offset + 2]!;
+  if (missing <= 0) return { bitrateByte: byte, extraBytes: 0 };
+  const header = parseFrameHeader(stream, frame.offset);
+  // A CRC covers the bitrate's header bits; our encoder writes none, so that is not worth a path of its own.
+  if (!header || header.hasCrc) return undefined;
+  const bitrates = layer3BitratesKbps(header.version);
+  for (let index = 0; index < bitrates.length; index++) {
+    const extraBytes = frameBytes(header.version, bitrates[index]!, header.sampleRate, header.padding) - frame.bytes;
+    // Header index 0 is free format, which layer3BitratesKbps leaves out.
+    if (extraBytes >= missing) return { bitrateByte: ((index + 1) << 4) | (byte & 0x0f), extraBytes };
+  }
+  return undefined;
 }

@@ -52,9 +52,13 @@ export function planPieces(inputSamples: number, inputRate: number, outputRate: 
   });
 }
 
-/** Where `after` (encoded for `afterRange`) takes over from `before`. Throws if their overlap holds no seam. */
+/**
+ * Where `after` (encoded for `afterRange`) takes over from `before`: the first frame of their overlap where it fits
+ * as the pieces are, else the first where joinedSegment can widen the frame before it. Throws if neither comes.
+ */
 export function seamBetween(before: Mp3Piece, after: Mp3Piece, afterRange: PieceRange): number {
-  const seam = findSeam(before, after, afterRange.boundaryFrame, before.firstFrame + before.frames.length - FLUSH_FRAMES);
+  const until = before.firstFrame + before.frames.length - FLUSH_FRAMES;
+  const seam = findSeam(before, after, afterRange.boundaryFrame, until) ?? findSeam(before, after, afterRange.boundaryFrame, until, true);
   if (seam === undefined) throw new Error(`no seam after frame ${afterRange.boundaryFrame} within the overlap of two pieces`);
   return seam;
 }

@@ -149,20 +149,32 @@ for (const c of cases) {
   }, { timeLimitMs: 120_000 });
 }
 
-join('when a frame is not a seam of two pieces, then joining there is refused', async () => {
-  const settings: EncoderSettings = { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 2, bitrateKbps: 128 };
+join('when a frame is no seam as the pieces are, then joining there widens the frame before it: the stream decodes cleanly, and from the next frame on as the next piece', async () => {
+  // VBR, where the two encoders' reservoirs can stay a few bytes apart for seconds (docs/SPLIT-ENCODE.md).
+  const settings: EncoderSettings = { inputSampleRate: 44_100, outputSampleRate: 44_100, channels: 2, vbrQuality: 0 };
   const source = musicLike(8, 44_100, 2);
   const a = mp3Piece(await encode(source, settings, 0, 5 * 44_100), 0);
   const b = mp3Piece(await encode(source, settings, 1152 * 77, source[0]!.length), 77);
-  // Over 60 frames of the overlap, some are seams and some are not (their main data would not fit): joining at one
-  // that is not is refused, at one that is succeeds.
+  const fromB = await decodeMp3(b.bytes);
   const from = 77 + 40;
   const seams: number[] = [];
   const others: number[] = [];
   for (let j = from; j < from + 60; j++) (findSeam(a, b, j, j + 1) === j ? seams : others).push(j);
   assert.ok(seams.length > 0 && others.length > 0, `seams ${seams.length}, others ${others.length}`);
-  for (const j of others) assert.throws(() => joinedSegment(a, 0, j, b), /not a seam/);
-  for (const j of seams) assert.ok(joinedSegment(a, 0, j, b).length > 0);
-});
+  for (const j of others.slice(0, 4)) {
+    const joined = Buffer.concat([joinedSegment(a, 0, j, b), joinedSegment(b, j, undefined)]);
+    assert.is(layer3Frames(joined)[j - 1]!.bytes > a.frames[j - 1]!.bytes, true, `frame ${j - 1} widened`);
+    assert.is((await checkMp3Stream(joined)).ffmpeg, '', `ffmpeg, seam at ${j}`);
+    // Frame j's output still overlaps frame j-1's; from frame j + 1 on, every sample is B's, but for the decoder's
+    // rounding (its synthesis buffer is at another position): a natural seam differs by as much, 2.7e-7.
+    const pcm = await decodeMp3(joined);
+    for (let c = 0; c < 2; c++) {
+      const ours = pcm.channels[c]!.subarray((j + 1) * 1152);
+      const theirs = fromB.channels[c]!.subarray((j + 1 - 77) * 1152);
+      assert.is(ours.length, theirs.length, `length after the seam at ${j}`);
+      assert.ok(ours.every((x, i) => Math.abs(x - theirs[i]!) < 1e-6), `channel ${c} after the seam at ${j}`);
+    }
+  }
+}, { timeLimitMs: 120_000 });
 
 join.run();

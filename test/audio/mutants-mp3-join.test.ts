@@ -1,14 +1,16 @@
 // The seams of mp3-join.ts on frames written by hand, without an encoder (docs/MUTATION.md): which main-data bytes of
 // the next piece are copied where, across two slots, and the refusals of a seam that is not one. Frames here are 100
 // bytes at offset 100·i with a 64-byte main-data slot at 36..99; the piece's bytes are numbered so that each copied
-// byte shows where it came from. test/audio/mp3-join.test.ts checks real encodes joined this way (about 30 s). At the
+// byte shows where it came from. Then frames with real headers, for the seams that widen a frame (a higher bitrate,
+// so more bytes at its end). test/audio/mp3-join.test.ts checks real encodes joined this way (about 30 s). At the
 // end, the reading of the side information (`layer3Frames`): frames written by hand bit by bit from the standard's
 // layout, and real LAME output, whose every frame's main data starts where the one before it ended.
 import * as assert from 'uvu/assert';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { findSeam, joinedSegment, layer3Frames, mp3Piece, type Layer3Frame, type Mp3Piece } from '../../src/audio/mp3-join.js';
-import { frameHeaderBytes, type FrameHeaderFields } from '../../src/audio/mp3-frames.js';
+import { frameHeaderBytes, parseFrameHeader, type FrameHeaderFields } from '../../src/audio/mp3-frames.js';
 import { musicLike } from '../fixtures/signals.js';
+import { framedPiece, type FramedFrame } from '../support/framed-pieces.js';
 import { test } from '../support/suite.js';
 
 /** Frames whose main data starts `begin(i)` bytes back and takes `used(i)` bytes, i its index in the piece. */
@@ -97,6 +99,64 @@ test('when a seam is sought, then it is the first frame from `from` where this p
   const roomy = piece(0, 20, () => 600, () => 20, () => 0);
   assert.is(findSeam(roomy, needing(9, 511, 600), 8, 18), 9);
   assert.is(findSeam(roomy, needing(9, 512, 600), 8, 18), undefined);
+});
+
+// ---- widening: a seam where the next piece's main data does not fit as this piece leaves it ----
+
+// Real headers now (test/support/framed-pieces.ts): 128 kbps frames of 417 bytes, a slot of 381 after 36 bytes of
+// header and side information. A: frames 0..19 whose main data fills every slot, `unused` bytes left at each end.
+const framedA = (unused = 0, last: Partial<FramedFrame> = {}) =>
+  framedPiece(0, Array.from({ length: 20 }, (_, i) => ({ kbps: 128, begin: unused, used: 381, ...(i === 11 ? last : {}) })), () => 0xaa);
+// B: frames 5..24, its bytes numbered; its frame 12 (index 7) reaches `need` bytes back.
+const framedB = (need: number) =>
+  framedPiece(5, Array.from({ length: 20 }, (_, i) => ({ kbps: 128, begin: i === 7 ? need : 0, used: 381 })), (at) => (at % 250) + 1);
+const B_SLOT_11_END = 7 * 417; // where B's slot of frame 11 ends in its bytes
+
+test('when the next piece reaches back further than this one leaves unused, then the frame before the seam is widened to the lowest bitrate that makes room', () => {
+  // 105 bytes: 160 kbps (522 bytes) is the first bitrate above 128 with that much more.
+  const segment = joinedSegment(framedA(), 0, 12, framedB(105));
+  assert.is(segment.length, 12 * 417 + 105);
+  const widened = parseFrameHeader(segment, 11 * 417)!;
+  assert.equal([widened.bitrateKbps, widened.frameBytes, widened.padding, widened.hasCrc], [160, 522, false, false]);
+  // The rest of the header, its side information and its main data as they were; B's bytes in the new end.
+  const a = framedA();
+  assert.equal([...segment.subarray(0, 11 * 417 + 2)], [...a.bytes.subarray(0, 11 * 417 + 2)]);
+  assert.equal([...segment.subarray(11 * 417 + 3, 12 * 417)], [...a.bytes.subarray(11 * 417 + 3, 12 * 417)]);
+  assert.equal([...segment.subarray(12 * 417)], [...framedB(105).bytes.subarray(B_SLOT_11_END - 105, B_SLOT_11_END)]);
+  assert.equal(layer3Frames(segment).map((frame) => frame.bytes), [...Array(11).fill(417), 522]);
+
+  // 106 bytes: 192 kbps (626 bytes, 209 more); the bytes B does not need stay zero.
+  const wider = joinedSegment(framedA(), 0, 12, framedB(106));
+  assert.is(parseFrameHeader(wider, 11 * 417)!.bitrateKbps, 192);
+  assert.is(wider.length, 12 * 417 + 209);
+  assert.ok(wider.subarray(12 * 417, 12 * 417 + 209 - 106).every((byte) => byte === 0));
+  assert.equal([...wider.subarray(12 * 417 + 209 - 106)], [...framedB(106).bytes.subarray(B_SLOT_11_END - 106, B_SLOT_11_END)]);
+});
+
+test('when this piece leaves some bytes unused, then only what is missing is widened for, and the padding bit is kept', () => {
+  // 30 unused + 105 new = 135; the copy covers the old unused end as well as the new bytes.
+  const segment = joinedSegment(framedA(30), 0, 12, framedB(135));
+  assert.is(parseFrameHeader(segment, 11 * 417)!.bitrateKbps, 160);
+  assert.equal([...segment.subarray(12 * 417 - 30)], [...framedB(135).bytes.subarray(B_SLOT_11_END - 135, B_SLOT_11_END)]);
+  assert.is(joinedSegment(framedA(30), 0, 12, framedB(30)).length, 12 * 417, 'what fits needs no widening');
+  // A padded frame (418 bytes) becomes a padded 160 kbps frame (523).
+  const padded = joinedSegment(framedA(0, { padding: true }), 0, 12, framedB(105));
+  assert.equal([parseFrameHeader(padded, 11 * 417)!.frameBytes, parseFrameHeader(padded, 11 * 417)!.padding], [523, true]);
+  assert.is(padded.length, 12 * 417 + 1 + 105);
+});
+
+test('when the frame before the seam is at the top bitrate or carries a CRC, then it is no seam, and findSeam looks further', () => {
+  const top = framedA(0, { kbps: 320, used: 1044 - 36 });
+  assert.throws(() => joinedSegment(top, 0, 12, framedB(1)), /^frame 12 is not a seam of these pieces$/);
+  assert.throws(() => joinedSegment(framedA(0, { crc: true }), 0, 12, framedB(1)), /^frame 12 is not a seam of these pieces$/);
+  // B reaches back 100 bytes at every frame: nothing fits as A is, and widening finds the first frame it can widen.
+  const reaching = framedPiece(5, Array.from({ length: 20 }, () => ({ kbps: 128, begin: 100, used: 381 })), () => 1);
+  assert.is(findSeam(framedA(), reaching, 8, 18), undefined);
+  assert.is(findSeam(framedA(), reaching, 8, 18, true), 8);
+  assert.is(findSeam(top, reaching, 12, 18, true), 13, 'frame 11 is at 320 kbps: 12 is no seam, 13 is');
+  assert.is(findSeam(framedA(0, { crc: true }), reaching, 12, 18, true), 13);
+  // Frames written without a real header cannot be widened either.
+  assert.is(findSeam(a, piece(5, 20, () => 200, () => 64, () => 1), 8, 18, true), undefined);
 });
 
 // ---- layer3Frames: where each frame keeps its main data ----

@@ -5,6 +5,7 @@
 import * as assert from 'uvu/assert';
 import type { Layer3Frame, Mp3Piece } from '../../src/audio/mp3-join.js';
 import { joinPieces, planPieces, POST_ROLL_SECONDS, PRE_ROLL_SECONDS, seamBetween, type PieceRange } from '../../src/audio/split-plan.js';
+import { framedPiece } from '../support/framed-pieces.js';
 import { test } from '../support/suite.js';
 
 test('when a 44.1 kHz recording is cut in two without resampling, then the pieces meet at its middle frame with 77 frames of pre-roll and 1 s of post-roll', () => {
@@ -114,6 +115,22 @@ test('when a seam is sought, then it is the first frame from the boundary where 
   assert.throws(() => seamBetween(a, bNeeding(26), rangeFrom(12)), /^no seam after frame 12 within the overlap of two pieces$/);
   // Before the boundary does not count.
   assert.throws(() => seamBetween(a, bNeeding(11), rangeFrom(12)), /^no seam after frame 12 within the overlap of two pieces$/);
+});
+
+test('when no frame of the overlap fits as the pieces are, then the seam is the first where the frame before it can be widened', () => {
+  // Real headers (test/support/framed-pieces.ts): A's 128 kbps frames fill their slots, leaving nothing unused.
+  const frames = (count: number, kbps: number, begin: (serial: number) => number, first: number) =>
+    Array.from({ length: count }, (_, i) => ({ kbps, begin: begin(first + i), used: kbps === 320 ? 1008 : 381 }));
+  const a = framedPiece(0, frames(30, 128, () => 0, 0), () => 0xaa);
+  const rangeFrom = (boundaryFrame: number): PieceRange => ({ firstFrame: 5, boundaryFrame, inputStart: 0, inputEnd: 0 });
+  const b = (fitsAt?: number) => framedPiece(5, frames(36, 128, (serial) => (serial === fitsAt ? 0 : 100), 5), () => 0xbb);
+  assert.is(seamBetween(a, b(), rangeFrom(12)), 12);
+  // A frame that fits as it is comes first, even after one that could be widened.
+  assert.is(seamBetween(a, b(20), rangeFrom(12)), 20);
+  assert.is(seamBetween(a, b(26), rangeFrom(12)), 12, 'past the flush frames a fitting frame does not count');
+  // At 320 kbps no frame can be widened.
+  const top = framedPiece(0, frames(30, 320, () => 0, 0), () => 0xaa);
+  assert.throws(() => seamBetween(top, b(), rangeFrom(12)), /^no seam after frame 12 within the overlap of two pieces$/);
 });
 
 test('when pieces are joined, then each gives its frames from the seam before it to the seam after it', () => {
