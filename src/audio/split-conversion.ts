@@ -10,7 +10,7 @@ import type { FrameRange } from './sample-chunks.js';
 import { planPieces, seamBetween, type PieceRange } from './split-plan.js';
 
 // Seconds of audio per piece. Shorter pieces let another upload's conversion take the next free thread sooner (a
-// piece takes 2-3 s on one core); each also costs 3 s of pre- and post-roll, 5 % at this length.
+// piece takes 2-3 s on one core); each also costs 1.5 s of pre- and post-roll, 2.5 % at this length.
 export const PIECE_SECONDS = 60;
 // The last pieces are shorter and shorter. What remains to encode once an upload's last byte is in is the last piece,
 // and the pieces before it whose bytes came just before: short ones take a few tenths of a second each on the free

@@ -1,5 +1,5 @@
 // Where split-plan.ts cuts a recording and where it joins the pieces, with plain calls and no encoder (docs/MUTATION.md):
-// the frame grid with and without resampling, the pre-roll of at least two seconds and the post-roll of one, the
+// the frame grid with and without resampling, the pre-roll of at least a second and the post-roll of half of one, the
 // 576-sample frames below 32 kHz, pieces started at given samples, and seams chosen short of a piece's flush, on
 // frames written by hand. test/audio/mp3-join.test.ts checks real encodes joined this way (about 30 s).
 import * as assert from 'uvu/assert';
@@ -8,14 +8,14 @@ import { joinPieces, planPieces, POST_ROLL_SECONDS, PRE_ROLL_SECONDS, seamBetwee
 import { framedPiece } from '../support/framed-pieces.js';
 import { test } from '../support/suite.js';
 
-test('when a 44.1 kHz recording is cut in two without resampling, then the pieces meet at its middle frame with 77 frames of pre-roll and 1 s of post-roll', () => {
-  assert.is(PRE_ROLL_SECONDS, 2);
-  assert.is(POST_ROLL_SECONDS, 1);
+test('when a 44.1 kHz recording is cut in two without resampling, then the pieces meet at its middle frame with 39 frames of pre-roll and 0.5 s of post-roll', () => {
+  assert.is(PRE_ROLL_SECONDS, 1);
+  assert.is(POST_ROLL_SECONDS, 0.5);
   const samples = 26_460_000; // 10 minutes: 22,968.75 frames of 1152
   assert.equal(planPieces(samples, 44_100, 44_100, 2), [
-    { firstFrame: 0, boundaryFrame: 0, inputStart: 0, inputEnd: 11_484 * 1152 + 44_100 },
-    // 77 frames (2.011 s) is the least whole number of frames that is 2 s or more.
-    { firstFrame: 11_484 - 77, boundaryFrame: 11_484, inputStart: (11_484 - 77) * 1152, inputEnd: samples },
+    { firstFrame: 0, boundaryFrame: 0, inputStart: 0, inputEnd: 11_484 * 1152 + 22_050 },
+    // 39 frames (1.019 s) is the least whole number of frames that is 1 s or more.
+    { firstFrame: 11_484 - 39, boundaryFrame: 11_484, inputStart: (11_484 - 39) * 1152, inputEnd: samples },
   ]);
 });
 
@@ -28,11 +28,11 @@ test('when a recording is cut in three, then each boundary is its share of the w
   );
   assert.equal(
     ranges.map((range) => range.inputEnd),
-    [333 * 1152 + 44_100, 667 * 1152 + 44_100, samples],
+    [333 * 1152 + 22_050, 667 * 1152 + 22_050, samples],
   );
   assert.equal(
     ranges.map((range) => range.firstFrame),
-    [0, 333 - 77, 667 - 77],
+    [0, 333 - 39, 667 - 39],
   );
 });
 
@@ -48,36 +48,36 @@ test('when 48 kHz is encoded at 44.1 kHz, then boundaries fall on every 49th fra
   const [, second] = ranges as [PieceRange, PieceRange];
   // 22,968 whole frames in all; a quarter of them is 5,742, nearest on the grid 5,733 (117 · 49).
   assert.is(second.boundaryFrame, 5733);
-  // Pre-roll: the least multiple of 49 frames that is at least 2 s at the output rate (77 frames -> 98).
-  assert.is(second.boundaryFrame - second.firstFrame, 98);
-  assert.is(second.inputStart, (5733 - 98) * (61_440 / 49));
-  assert.is(ranges[0]!.inputEnd, 5733 * (61_440 / 49) + 48_000);
+  // Pre-roll: the least multiple of 49 frames that is at least 1 s at the output rate (39 frames -> 49).
+  assert.is(second.boundaryFrame - second.firstFrame, 49);
+  assert.is(second.inputStart, (5733 - 49) * (61_440 / 49));
+  assert.is(ranges[0]!.inputEnd, 5733 * (61_440 / 49) + 24_000);
 });
 
 test('when the output rate is under 32 kHz, then frames are 576 samples; at 32 kHz they are 1152', () => {
   const low = planPieces(22_050 * 60, 22_050, 22_050, 2);
-  // 2,296 frames of 576; pre-roll 77 frames of 576 (2.011 s).
-  assert.equal(low[1], { firstFrame: 1148 - 77, boundaryFrame: 1148, inputStart: (1148 - 77) * 576, inputEnd: 22_050 * 60 });
-  assert.is(low[0]!.inputEnd, 1148 * 576 + 22_050);
+  // 2,296 frames of 576; pre-roll 39 frames of 576 (1.019 s).
+  assert.equal(low[1], { firstFrame: 1148 - 39, boundaryFrame: 1148, inputStart: (1148 - 39) * 576, inputEnd: 22_050 * 60 });
+  assert.is(low[0]!.inputEnd, 1148 * 576 + 11_025);
   const edge = planPieces(32_000 * 60, 32_000, 32_000, 2);
-  // 1,666 frames of 1152; pre-roll 56 frames of 1152 (2.016 s).
-  assert.equal(edge[1], { firstFrame: 833 - 56, boundaryFrame: 833, inputStart: (833 - 56) * 1152, inputEnd: 32_000 * 60 });
+  // 1,666 frames of 1152; pre-roll 28 frames of 1152 (1.008 s).
+  assert.equal(edge[1], { firstFrame: 833 - 28, boundaryFrame: 833, inputStart: (833 - 28) * 1152, inputEnd: 32_000 * 60 });
 });
 
 test('when pieces start at given samples, then each starts at the nearest frame, the first at 0, and pre-roll stops at the start', () => {
   const samples = 44_100 * 60;
-  const ranges = planPieces(samples, 44_100, 44_100, [1152 * 40 + 500, 1152 * 500 + 700]);
+  const ranges = planPieces(samples, 44_100, 44_100, [1152 * 30 + 500, 1152 * 500 + 700]);
   assert.equal(
     ranges.map((range) => [range.firstFrame, range.boundaryFrame]),
     [
       [0, 0],
-      [0, 40], // 40 frames in: its pre-roll would start before the recording
-      [501 - 77, 501], // 500.6 frames: rounded up
+      [0, 30], // 30 frames in: its pre-roll would start before the recording
+      [501 - 39, 501], // 500.6 frames: rounded up
     ],
   );
   assert.equal(
     ranges.map((range) => range.inputEnd),
-    [40 * 1152 + 44_100, 501 * 1152 + 44_100, samples],
+    [30 * 1152 + 22_050, 501 * 1152 + 22_050, samples],
   );
 });
 

@@ -94,7 +94,7 @@ split('when a piece fails, then the conversion fails with its error (not the sto
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-split('when the recording is planned, then it is cut about every minute, then 40, 20 and 10 s before its end, with 2 s before and 1 s after each cut', ({ plan }) => {
+split('when the recording is planned, then it is cut about every minute, then 40, 20 and 10 s before its end, with 1 s before and 0.5 s after each cut', ({ plan }) => {
   const rate = plan.format.sampleRate;
   // 8 kHz: MPEG 2.5 frames of 576 samples; a cut falls on a frame, within 0.072 s of its aim.
   const frameSeconds = 576 / rate;
@@ -104,9 +104,9 @@ split('when the recording is planned, then it is cut about every minute, then 40
   assert.is(cuts.length, aims.length);
   cuts.forEach((cut, k) => assert.ok(Math.abs(cut - aims[k]!) <= frameSeconds, `cut ${k} at ${cut} s, aimed at ${aims[k]} s`));
   pieces.forEach((piece, k) => {
-    if (k > 0) assert.is(piece.inputStart, (piece.boundaryFrame - Math.ceil((2 * rate) / 576)) * 576, `piece ${k} starts 2 s (whole frames) early`);
+    if (k > 0) assert.is(piece.inputStart, (piece.boundaryFrame - Math.ceil(rate / 576)) * 576, `piece ${k} starts 1 s (whole frames) early`);
     const next = pieces[k + 1];
-    assert.is(piece.inputEnd, next ? next.boundaryFrame * 576 + rate : 300 * rate, `piece ${k} ends 1 s after the next cut`);
+    assert.is(piece.inputEnd, next ? next.boundaryFrame * 576 + rate / 2 : 300 * rate, `piece ${k} ends 0.5 s after the next cut`);
   });
 });
 
