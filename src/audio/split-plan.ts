@@ -13,7 +13,7 @@ export interface PieceRange {
 }
 
 // Audio before a piece's boundary for LAME's psychoacoustic model, filter bank, resampler and bit reservoir to
-// settle, and after it for the seam to find a frame where the reservoir allows it as the pieces are (within 12
+// settle, and after it for the seam to find a frame where the reservoir allows it as the pieces are (within 15
 // frames in 415 of 432 seams measured; otherwise the frame before the seam is widened). Issue 15 began with 2 s and
 // 1 s; half of each measured as well on every signal and setting tried (docs/SPLIT-ENCODE.md), at half the cost.
 export const PRE_ROLL_SECONDS = 1;
