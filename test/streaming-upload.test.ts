@@ -10,6 +10,7 @@ import { handMadeUpload } from './support/multipart.js';
 import { checkMp3Stream } from './support/stream-checks.js';
 import { suite } from './support/suite.js';
 import { startTestService, type TestService } from './support/test-service.js';
+import { until } from './support/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,12 +67,6 @@ function openUpload(url: string, user: CreatedUser, bodyBytes: number, fieldsAft
   };
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !(await condition()); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error(`never: ${what}`);
-  }
-}
-
 const spec: WavSpec = { sampleRate: 16_000, channels: 1 };
 
 streaming('when a long recording is still arriving, then its pieces are encoded before the last byte, and the MP3 is whole', async ({ service, user }) => {
@@ -84,7 +79,7 @@ streaming('when a long recording is still arriving, then its pieces are encoded 
   await upload.send(wav.subarray(0, Math.floor(wav.length * 0.8)));
   // 300 s: four pieces of 57.5 s, then 40, 20 and 10 s. With 240 s on disk, the four whose audio (and a second past
   // it) has arrived are encoded while the client waits.
-  await until('four pieces are encoded while the upload waits', () => service.pool.piecesEncoded >= before + 4);
+  await until('four pieces are encoded while the upload waits', () => service.pool.piecesEncoded >= before + 4, 60_000);
   assert.not.ok(upload.answered, 'no answer before the upload ended');
   await upload.send(wav.subarray(Math.floor(wav.length * 0.8)));
   upload.end();
@@ -120,7 +115,7 @@ streaming('when an upload stops half way after pieces were stored, then no recor
   const upload = openUpload(service.url, user, wav.length);
   const before = service.pool.piecesEncoded;
   await upload.send(wav.subarray(0, Math.floor(wav.length * 0.8)));
-  await until('pieces are encoded', () => service.pool.piecesEncoded >= before + 2);
+  await until('pieces are encoded', () => service.pool.piecesEncoded >= before + 2, 60_000);
   upload.request.destroy();
   await until('the spool is empty', async () => (await service.spooledFiles()).length === 0, 10_000);
   await until('the pool is idle', () => service.pool.stats.running === 0, 10_000);

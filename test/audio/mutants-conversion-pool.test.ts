@@ -20,6 +20,7 @@ import { musicLike, sine } from '../fixtures/signals.js';
 import { encodeWav } from '../fixtures/wav-writer.js';
 import { rejection } from '../support/domain-refusal.js';
 import { test } from '../support/suite.js';
+import { until } from '../support/until.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const WASM: ConversionOptions = { encoder: 'wasm' };
@@ -117,14 +118,6 @@ async function fifo(name: string): Promise<string> {
  */
 async function release(file: string, flags: 'w' | 'r+' = 'w'): Promise<void> {
   await (await open(file, flags)).close();
-}
-
-async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`never: ${what}`);
-    await sleep(5);
-  }
 }
 
 test('when a WAV converts on a thread, then its chunks reach the sink in order, one at a time, as the same bytes and summary as in this thread, and the pool is idle after', async () => {
@@ -238,14 +231,14 @@ test('when the caller aborts, then the conversion stops with its reason and the 
   const blocked = await fifo('aborted.wav');
   const stop = new AbortController();
   const running = rejection(() => pool.convert(blocked, WASM, async () => {}, stop.signal));
-  await until(() => pool.stats.running === 1, 'the conversion runs');
+  await until('the conversion runs', () => pool.stats.running === 1);
   stop.abort(new Error('the client went away'));
   const error = (await running) as Error;
   await release(blocked, 'r+');
   assert.instance(error, Error);
   assert.not.instance(error, ConversionTimeoutError);
   assert.not.instance(error, ConversionPoolBusyError);
-  await until(() => pool.stats.running === 0, 'the thread is given back');
+  await until('the thread is given back', () => pool.stats.running === 0);
   const out = collector();
   await pool.convert(short, WASM, out.sink);
   assert.ok(out.bytes().length > 0);
@@ -255,11 +248,11 @@ test('when every thread is busy and the queue is full, then isFull says so and a
   const pool = await startPool({ threads: 1, maxQueue: 1 });
   const [first, second] = [await fifo('busy-1.wav'), await fifo('busy-2.wav')];
   const runs = [pool.convert(first, WASM, async () => {}).catch(() => {})];
-  await until(() => pool.stats.running === 1, 'the first conversion runs');
+  await until('the first conversion runs', () => pool.stats.running === 1);
   assert.equal(pool.stats, { threads: 1, queued: 0, running: 1 });
   assert.is(pool.isFull, false, 'a place in the queue is left');
   runs.push(pool.convert(second, WASM, async () => {}).catch(() => {}));
-  await until(() => pool.stats.queued === 1, 'the second conversion waits');
+  await until('the second conversion waits', () => pool.stats.queued === 1);
   assert.equal(pool.stats, { threads: 1, queued: 1, running: 1 });
   assert.is(pool.isFull, true);
   const error = (await rejection(() => pool.convert(short, WASM, async () => {}))) as Error;
@@ -359,7 +352,7 @@ test('when a whole conversion comes while a split one holds the only thread, the
   const pool = await startPool({ threads: 1, ...SPLIT });
   const finished: string[] = [];
   const longRun = pool.convert(long, WASM, async () => {}).then(() => finished.push('long'));
-  await until(() => pool.piecesEncoded >= 1, 'a first piece is encoded');
+  await until('a first piece is encoded', () => pool.piecesEncoded >= 1);
   const piecesBefore = pool.piecesEncoded;
   await pool.convert(short, WASM, async () => {});
   finished.push('short');
@@ -374,7 +367,7 @@ test('when two split conversions hold both threads and have pieces waiting, then
   const longRuns = [0, 1].map((k) => pool.convert(long, WASM, async () => {}).then(() => finished.push(`long ${k}`)));
   // Each wants two threads for its pieces: two pieces run, two wait in the pool's own line, not in piscina's queue.
   // Three pieces done: both conversions are past their start, each with two pieces in flight (and five to go).
-  await until(() => pool.splitConversions === 2 && pool.piecesEncoded >= 3, 'both are split and pieces flow', 30_000);
+  await until('both are split and pieces flow', () => pool.splitConversions === 2 && pool.piecesEncoded >= 3, 30_000);
   // piscina does not count tasks with a signal in its queue size (piscinajs/piscina#899), so the pool's own count is
   // what shows pieces handed to it beyond its threads.
   assert.is(pool.stats.queued, 0, 'waiting pieces are not queued in piscina');
@@ -427,7 +420,7 @@ test('when more long recordings come than there are threads, then the extra one 
   arriving.wrote(1_000);
   const first = collector();
   const firstRun = pool.convert(arriving, WASM, first.sink);
-  await until(() => pool.splitConversions === 1, 'the first is split');
+  await until('the first is split', () => pool.splitConversions === 1);
   const second = collector();
   let secondDone = false;
   const secondRun = pool.convert(long, WASM, second.sink).then(() => (secondDone = true));
@@ -449,7 +442,7 @@ test('when a split conversion waits for a place, or its piece waits for a thread
   const pool = await startPool({ threads: 1, taskTimeoutMs: 200, ...SPLIT });
   const blocked = await fifo('holding-thread.wav');
   const holder = pool.convert(blocked, WASM, async () => {}).catch((error: unknown) => error);
-  await until(() => pool.stats.running === 1, 'the thread is taken');
+  await until('the thread is taken', () => pool.stats.running === 1);
   const waiting = (await rejection(() => pool.convert(long, WASM, async () => {}))) as Error;
   assert.instance(waiting, ConversionTimeoutError);
   assert.is(pool.piecesEncoded, 0);
@@ -464,7 +457,7 @@ test('when a split conversion waits for a place, or its piece waits for a thread
   await writeFile(arriving.path, whole.subarray(0, 1_000));
   arriving.wrote(1_000);
   const first = pool.convert(arriving, WASM, async () => {}).catch((error: unknown) => error);
-  await until(() => pool.splitConversions === 2, 'the place is taken');
+  await until('the place is taken', () => pool.splitConversions === 2);
   const second = (await rejection(() => pool.convert(long, WASM, async () => {}))) as Error;
   assert.instance(second, ConversionTimeoutError);
   assert.is(pool.splitConversions, 2, 'it never began in pieces');

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { closeConnectionsLingering, type LingeringCloseLimits } from '../../src/http/lingering-close.js';
 import { connectFrom, type RawConnection } from '../support/raw-http.js';
 import { test } from '../support/suite.js';
+import { until } from '../support/until.js';
 
 type Outcome = 'client-closed' | 'timeout' | 'idle' | 'too-many-bytes';
 
@@ -64,17 +65,9 @@ async function refusedUpload(url: string, extraHead = ''): Promise<RawConnection
 
 /** When the server ended its linger (a client kept half-open sees the server's FIN at once, not that). */
 async function lingerEnded(harness: Harness, ms = 5000): Promise<number> {
-  await until(() => harness.lingered.length > 0, ms);
+  await until('the server ends its linger', () => harness.lingered.length > 0, ms);
   return Date.now();
 }
-
-const until = async (check: () => boolean, ms = 5000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('waited in vain');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 test('when a refused client sends more and goes quiet, then the server lingers until the idle limit and counts what it discarded', async () => {
   // Exactly the byte limit: reaching it is allowed, only going past it ends the linger early.

@@ -10,6 +10,7 @@ import { createUser, type CreatedUser } from '../support/api-client.js';
 import { handMadeUpload } from '../support/multipart.js';
 import { suite } from '../support/suite.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { until } from '../support/until.js';
 
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 const upload = suite<{ service: TestService; user: CreatedUser }>('record upload', {} as never);
@@ -113,7 +114,7 @@ upload('when a field after the file is invalid, then the answer comes once the c
 /** Starts an upload over a raw socket and returns what the spool reserved once its file part began. */
 async function reservedFor(service: TestService, user: CreatedUser, framing: 'content-length' | 'chunked'): Promise<number> {
   // A reservation still held from the case before would be read as this one's: start from an empty budget.
-  await until(() => service.spoolBudget.reservedBytes === 0, 'the spool budget is empty before the upload starts');
+  await until('the spool budget is empty before the upload starts', () => service.spoolBudget.reservedBytes === 0, 15_000);
   const parts = handMadeUpload('reserve', user);
   const wavHead = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)]);
   const head = Buffer.concat([Buffer.from(parts.head), wavHead]);
@@ -124,20 +125,11 @@ async function reservedFor(service: TestService, user: CreatedUser, framing: 'co
     const length = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
     socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${parts.contentType}\r\n${length}\r\n\r\n`);
     socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${head.length.toString(16)}\r\n`), head, Buffer.from('\r\n')]) : head);
-    await until(() => service.spoolBudget.reservedBytes !== 0, 'the spool reserves room once the file part starts');
+    await until('the spool reserves room once the file part starts', () => service.spoolBudget.reservedBytes !== 0, 15_000);
     return framing === 'chunked' ? service.spoolBudget.reservedBytes : service.spoolBudget.reservedBytes - declared;
   } finally {
     socket.destroy();
-    await until(() => service.spoolBudget.reservedBytes === 0, 'the reservation is given back once the client has gone');
-  }
-}
-
-/** Polls until `condition` holds; a loaded CI machine can take seconds to tear down an aborted upload. */
-async function until(condition: () => boolean, what: string, limitMs = 15_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${limitMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await until('the reservation is given back once the client has gone', () => service.spoolBudget.reservedBytes === 0, 15_000);
   }
 }
 
