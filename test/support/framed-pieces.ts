@@ -1,6 +1,6 @@
 // Pieces of Layer III frames written by hand with real headers (MPEG-1, 44.1 kHz, joint stereo), for the seams
 // that rewrite a frame's header: the frames' sizes follow their bitrates, and everything after each header is `fill`.
-import { frameBytes, frameHeaderBytes } from '../../src/audio/mp3-frames.js';
+import { frameBytes, frameHeaderBytes, sideInfoBytes } from '../../src/audio/mp3-frames.js';
 import type { Layer3Frame, Mp3Piece } from '../../src/audio/mp3-join.js';
 
 export interface FramedFrame {
@@ -13,8 +13,6 @@ export interface FramedFrame {
   crc?: boolean;
 }
 
-const SIDE_INFO_BYTES = 32; // MPEG-1, two channels
-
 export function framedPiece(firstFrame: number, frames: FramedFrame[], fill: (at: number) => number): Mp3Piece {
   const sizes = frames.map((f) => frameBytes(1, f.kbps, 44_100, f.padding ?? false));
   const bytes = Uint8Array.from({ length: sizes.reduce((sum, size) => sum + size, 0) }, (_, at) => fill(at));
@@ -25,7 +23,7 @@ export function framedPiece(firstFrame: number, frames: FramedFrame[], fill: (at
     if (f.padding) header[2]! |= 0b10;
     if (f.crc) header[1]! &= 0xfe; // the protection bit clear: a CRC follows
     bytes.set(header, offset);
-    layer3.push({ offset, bytes: sizes[i]!, slotStart: offset + 4 + (f.crc ? 2 : 0) + SIDE_INFO_BYTES, mainDataBegin: f.begin, mainDataBytes: f.used });
+    layer3.push({ offset, bytes: sizes[i]!, slotStart: offset + 4 + (f.crc ? 2 : 0) + sideInfoBytes(1, 2), mainDataBegin: f.begin, mainDataBytes: f.used });
     offset += sizes[i]!;
   });
   return { bytes, frames: layer3, firstFrame };
