@@ -125,8 +125,10 @@ class SpoolStorage {
       arrival.ended();
       cb(null, { path: filePath, size: out.bytesWritten, destination: this.dir, filename: path.basename(filePath) });
     });
-    // Once the file exists, so that its reader can open it.
-    out.once('open', () => this.started(arrival, file.originalname));
+    // Once the file exists, so that its reader can open it; not for an upload that stopped while the file was opened.
+    out.once('open', () => {
+      if (!arrival.hasFailed) this.started(arrival, file.originalname);
+    });
   }
 
   _removeFile(_req: IncomingMessage, file: IncomingFilePart, cb: (error: Error | null) => void): void {
@@ -179,6 +181,9 @@ export function receiveWavUpload(limits: WavUploadLimits) {
     };
     ctx.req.on('data', countBytes);
     let reservation: SpoolReservation | undefined;
+    // The file part's checks (the token looked up, spool room reserved) may still be running when the request fails:
+    // the caller is told only once they have settled, so that whatever they took is there for it to give back.
+    let fileChecks: Promise<unknown> = Promise.resolve();
     const spool = new SpoolStorage(
       limits.spoolDir,
       (bytes) => reservation?.written(bytes),
@@ -196,7 +201,9 @@ export function receiveWavUpload(limits: WavUploadLimits) {
       // fieldNameSize is busboy's default, set so that multer refuses a longer name (without it, busboy cuts the name short).
       limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldNameSize: 100, fieldSize: 1024, parts: 12, headerPairs: 50 },
       fileFilter: (req: IncomingMessage & { body?: Record<string, string> }, _file, cb) => {
-        beforeFile({ ...(req.body ?? {}) }).then(
+        const checks = beforeFile({ ...(req.body ?? {}) });
+        fileChecks = checks.catch(() => {});
+        checks.then(
           (reserved) => {
             reservation = reserved;
             cb(null, true);
@@ -208,12 +215,16 @@ export function receiveWavUpload(limits: WavUploadLimits) {
         );
       },
     } as multer.Options);
-    const parsed = upload.single('file')(ctx as never, async () => {});
+    // multer hears the request end or close only from now on: one whose client went while its head was being checked
+    // (a Bearer token looked up) would keep it waiting for ever.
+    const gone = ctx.req.destroyed && !ctx.req.readableEnded;
+    const parsed = gone ? Promise.reject(new Error('Request aborted')) : upload.single('file')(ctx as never, async () => {});
     // Whichever loses the race settles later, unobserved.
     parsed.catch(() => {});
     try {
       await Promise.race([parsed, refused]);
     } catch (error) {
+      await fileChecks;
       // Whatever was being written is useless now, even if multer is still busy with the body.
       await spool.discardAll();
       const code = (error as { code?: string }).code;

@@ -140,4 +140,61 @@ upload('when the file part starts, then the spool reserves the declared length, 
   assert.is(service.spoolBudget.reservedBytes, 0, 'both given back');
 });
 
+/** Opens an upload over a raw socket and sends its head and the start of its file; the caller ends it. */
+function startUpload(service: TestService, user: CreatedUser, credentials: 'form' | 'bearer'): net.Socket {
+  const parts = handMadeUpload('gone', credentials === 'form' ? user : undefined);
+  const head = Buffer.concat([Buffer.from(parts.head), encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)])]);
+  const bearer = credentials === 'bearer' ? `Authorization: Bearer ${user.token}\r\n` : '';
+  const socket = net.connect(Number(new URL(service.url).port), '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(`POST /record HTTP/1.1\r\nHost: x\r\n${bearer}Content-Type: ${parts.contentType}\r\nContent-Length: ${head.length + 5_000_000}\r\n\r\n`);
+  socket.write(head);
+  return socket;
+}
+
+/** Starts two uploads whose token checks wait for the users table, and closes both while they wait. */
+async function goneDuringTheCheck(service: TestService, user: CreatedUser, credentials: 'form' | 'bearer'): Promise<void> {
+  let unlock = () => {};
+  let locked = () => {};
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  const held = service.sql.begin(async (tx) => {
+    await tx`lock table users in access exclusive mode`;
+    locked();
+    await new Promise<void>((resolve) => (unlock = resolve));
+  });
+  await lockTaken;
+  try {
+    const sockets = [startUpload(service, user, credentials), startUpload(service, user, credentials)];
+    await until('both token checks wait for the users table', async () => {
+      const [waiting] = await service.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`;
+      return waiting!.n === 2;
+    });
+    for (const socket of sockets) socket.destroy();
+    // The server sees a loopback client go within milliseconds; the checks finish only after that.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  } finally {
+    unlock();
+    await held;
+  }
+}
+
+for (const credentials of ['form', 'bearer'] as const) {
+  upload(`when clients go while their ${credentials} credentials are being checked, then the conversion slots and spool room the checks take are given back`, async ({ service }) => {
+    const user = await createUser(service.url, `gone during the ${credentials} check`);
+    await goneDuringTheCheck(service, user, credentials);
+    await until('no spool room is left reserved', () => service.spoolBudget.reservedBytes === 0, 15_000);
+    // Two conversions at once per user (the test service's cap): slots kept by the two gone uploads would refuse this.
+    const answer = await post(
+      service,
+      form([
+        ['user', user.id],
+        ['token', user.token],
+        ['file', shortWav()],
+      ]),
+    );
+    assert.is(answer.status, 201, JSON.stringify(answer.body));
+  });
+}
+
 upload.run();
