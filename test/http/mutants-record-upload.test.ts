@@ -1,7 +1,7 @@
 // POST /record's own decisions (src/http/routes/record-upload.ts), through a service in this process: the order of the
 // form's parts with form credentials and with a Bearer token, a form without a file, what the spool reserves for a
-// declared and for a chunked body, and that a request refused after its file has arrived stops its conversion and
-// stores nothing before it is answered.
+// declared and for a chunked body, that a request refused after its file has arrived stops its conversion and
+// stores nothing before it is answered, and that a client gone while its token was being checked keeps nothing.
 import net from 'node:net';
 import * as assert from 'uvu/assert';
 import { sine } from '../fixtures/signals.js';
@@ -111,20 +111,35 @@ upload('when a field after the file is invalid, then the answer comes once the c
   assert.is(await recordsOf(service, user), 0);
 });
 
+interface RawUpload {
+  /** How the token is sent: as form fields before the file, or as a Bearer header. */
+  credentials?: 'form' | 'bearer';
+  framing?: 'content-length' | 'chunked';
+}
+
+/**
+ * Opens an upload over a raw socket and sends its head and the start of its file, a WAV that promises 5 MB more; the
+ * caller ends it. `declared` is its Content-Length (unsent for a chunked body).
+ */
+function startUpload(service: TestService, user: CreatedUser, { credentials = 'form', framing = 'content-length' }: RawUpload = {}) {
+  const parts = handMadeUpload('raw', credentials === 'form' ? user : undefined);
+  const head = Buffer.concat([Buffer.from(parts.head), encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)])]);
+  const declared = head.length + 5_000_000;
+  const socket = net.connect(Number(new URL(service.url).port), '127.0.0.1');
+  socket.on('error', () => {});
+  const bearer = credentials === 'bearer' ? `Authorization: Bearer ${user.token}\r\n` : '';
+  const length = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
+  socket.write(`POST /record HTTP/1.1\r\nHost: x\r\n${bearer}Content-Type: ${parts.contentType}\r\n${length}\r\n\r\n`);
+  socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${head.length.toString(16)}\r\n`), head, Buffer.from('\r\n')]) : head);
+  return { socket, declared };
+}
+
 /** Starts an upload over a raw socket and returns what the spool reserved once its file part began. */
 async function reservedFor(service: TestService, user: CreatedUser, framing: 'content-length' | 'chunked'): Promise<number> {
   // A reservation still held from the case before would be read as this one's: start from an empty budget.
   await until('the spool budget is empty before the upload starts', () => service.spoolBudget.reservedBytes === 0, 15_000);
-  const parts = handMadeUpload('reserve', user);
-  const wavHead = encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)]);
-  const head = Buffer.concat([Buffer.from(parts.head), wavHead]);
-  const declared = head.length + 5_000_000;
-  const socket = net.connect(Number(new URL(service.url).port), '127.0.0.1');
-  socket.on('error', () => {});
+  const { socket, declared } = startUpload(service, user, { framing });
   try {
-    const length = framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`;
-    socket.write(`POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: ${parts.contentType}\r\n${length}\r\n\r\n`);
-    socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${head.length.toString(16)}\r\n`), head, Buffer.from('\r\n')]) : head);
     await until('the spool reserves room once the file part starts', () => service.spoolBudget.reservedBytes !== 0, 15_000);
     return framing === 'chunked' ? service.spoolBudget.reservedBytes : service.spoolBudget.reservedBytes - declared;
   } finally {
@@ -140,18 +155,6 @@ upload('when the file part starts, then the spool reserves the declared length, 
   assert.is(service.spoolBudget.reservedBytes, 0, 'both given back');
 });
 
-/** Opens an upload over a raw socket and sends its head and the start of its file; the caller ends it. */
-function startUpload(service: TestService, user: CreatedUser, credentials: 'form' | 'bearer'): net.Socket {
-  const parts = handMadeUpload('gone', credentials === 'form' ? user : undefined);
-  const head = Buffer.concat([Buffer.from(parts.head), encodeWav({ sampleRate: 8000, channels: 1 }, [sine(440, 1, 8000)])]);
-  const bearer = credentials === 'bearer' ? `Authorization: Bearer ${user.token}\r\n` : '';
-  const socket = net.connect(Number(new URL(service.url).port), '127.0.0.1');
-  socket.on('error', () => {});
-  socket.write(`POST /record HTTP/1.1\r\nHost: x\r\n${bearer}Content-Type: ${parts.contentType}\r\nContent-Length: ${head.length + 5_000_000}\r\n\r\n`);
-  socket.write(head);
-  return socket;
-}
-
 /** Starts two uploads whose token checks wait for the users table, and closes both while they wait. */
 async function goneDuringTheCheck(service: TestService, user: CreatedUser, credentials: 'form' | 'bearer'): Promise<void> {
   let unlock = () => {};
@@ -164,7 +167,7 @@ async function goneDuringTheCheck(service: TestService, user: CreatedUser, crede
   });
   await lockTaken;
   try {
-    const sockets = [startUpload(service, user, credentials), startUpload(service, user, credentials)];
+    const sockets = [startUpload(service, user, { credentials }).socket, startUpload(service, user, { credentials }).socket];
     await until('both token checks wait for the users table', async () => {
       const [waiting] = await service.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`;
