@@ -166,17 +166,19 @@ async function goneDuringTheCheck(service: TestService, user: CreatedUser, crede
     await new Promise<void>((resolve) => (unlock = resolve));
   });
   await lockTaken;
+  const sockets = [startUpload(service, user, { credentials }).socket, startUpload(service, user, { credentials }).socket];
   try {
-    const sockets = [startUpload(service, user, { credentials }).socket, startUpload(service, user, { credentials }).socket];
     await until('both token checks wait for the users table', async () => {
       const [waiting] = await service.sql<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`;
+        select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and datname = current_database() and query like 'select % from users where %'`;
       return waiting!.n === 2;
     });
     for (const socket of sockets) socket.destroy();
     // The server sees a loopback client go within milliseconds; the checks finish only after that.
     await new Promise((resolve) => setTimeout(resolve, 300));
   } finally {
+    for (const socket of sockets) socket.destroy();
     unlock();
     await held;
   }
