@@ -2,7 +2,8 @@
 
 /**
  * Polls `condition` every 10 ms until it holds; throws naming `what` if `limitMs` pass first. Limits are generous on
- * purpose: a loaded CI machine can take seconds to tear down an aborted upload or to hand a thread back.
+ * purpose: a loaded CI machine can take seconds to stop a conversion or to hand a thread back. (A reservation that
+ * never came back after an aborted upload was once put down to such slowness; it was a leak, fixed in 4c5a0d4.)
  */
 export async function until(what: string, condition: () => boolean | Promise<boolean>, limitMs = 10_000): Promise<void> {
   const deadline = Date.now() + limitMs;
