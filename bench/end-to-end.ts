@@ -124,7 +124,7 @@ export const endToEndBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
     const pacedVerdict = `${median(afterLastByte) <= REQUIRED_AFTER_LAST_BYTE_SECONDS ? 'met' : '**not met**'} (${medianText(afterLastByte, 2)} s)`;
     const verdict = lame
       ? clientNames
-          .map((client) => `with ${client} ${median(ratios(long, client)) >= REQUIRED_RATIO ? 'met' : '**not met**'} (${medianText(ratios(long, client), 2)})`)
+          .map((client) => `with ${client} ${median(ratios(long, client)) >= REQUIRED_RATIO ? 'met' : '**not met**'} (${medianText(ratios(long, client), 3)})`)
           .join('; ')
       : 'not measured (no native lame)';
     return `## End to end: upload → 201 against native \`lame -b 128\`

@@ -18,6 +18,8 @@ const TINY_WINDOW_MS = 500;
 const RUNS = 3;
 // Issue 7's acceptance: four clients get at least this many times the conversions of one.
 const REQUIRED_FOUR_CLIENT_GAIN = 1.7;
+// Issue 15's: streaming and splitting must not cost throughput, four clients at 0.95 × the 1.49/s measured before.
+const REQUIRED_FOUR_CLIENT_RATE = 0.95 * 1.49;
 
 export const throughputBenchmark: Benchmark = async (databaseUrl, { tiny }) => {
   const load = watchMachineLoad();
@@ -70,7 +72,9 @@ Command: \`npm run bench -- throughput\`.
 ${rows.join('\n')}
 
 4 clients ÷ 1 client: **${gain.toFixed(2)}×** (per round ${spread(gains, 2)}×); required ≥ ${REQUIRED_FOUR_CLIENT_GAIN}×:
-${gain >= REQUIRED_FOUR_CLIENT_GAIN ? 'met' : '**not met**'}.
+${gain >= REQUIRED_FOUR_CLIENT_GAIN ? 'met' : '**not met**'}. 4 clients ≥ ${REQUIRED_FOUR_CLIENT_RATE.toFixed(2)} conversions/s (issue 15, an absolute
+figure from the day it was written, so it moves with this machine's speed as the 1-client row does):
+${median(rates(4)) >= REQUIRED_FOUR_CLIENT_RATE ? 'met' : '**not met**'} (${medianText(rates(4), 3)}/s).
 `;
   } finally {
     await service.stop();
