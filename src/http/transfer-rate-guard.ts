@@ -94,7 +94,7 @@ export function enforceMinimumTransferRate(server: Server, limits: TransferRateL
       const req = entry.request;
       // Waiting on the client's body: it has not all arrived and the request's buffer has room, so Node is reading the
       // socket. (A full buffer means no one is taking the body yet, or the spool pushes back: then Node stops reading
-      // and the client is not at fault. Whether the reader flows or pulls on 'readable', as multer's drain does, does
+      // and the client is not at fault. Whether the reader flows or pulls on 'readable', as the lingering close's drain does, does
       // not matter.)
       const awaitingBody = req !== undefined && !req.complete && req.readableLength < req.readableHighWaterMark;
       // Waiting on the client to read: bytes sit in the socket that the kernel would not take.

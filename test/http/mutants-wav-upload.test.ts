@@ -1,6 +1,6 @@
 // The multipart spool of POST /record (src/http/wav-upload.ts) on a Koa app in this process, with no service, no
 // database and no conversion: what the request head alone refuses, what is spooled and reported as it arrives, each of
-// multer's limits as its problem, a malformed body, a refusal before the file and one while it arrives, and a client
+// the form's limits as its problem, a malformed body, a refusal before the file and one while it arrives, and a client
 // that stops half way, each leaving the spool empty. test/parser-refusals, test/records and test/spool-limits drive
 // the same through the service.
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -49,8 +49,8 @@ test.before(async (context) => {
       context.seen.arrived = { name, file };
       return context.onFile(file);
     };
-    const spooled = await receive(ctx, (fields) => context.beforeFile(fields), onFile);
-    ctx.body = { spooled: spooled ?? null, fields: ctx.request.body ?? null };
+    const form = await receive(ctx, (fields) => context.beforeFile(fields), onFile);
+    ctx.body = { spooled: form.file ?? null, fields: form.fields };
   });
   app.use(router.routes());
   context.server = http.createServer(app.callback());
@@ -175,6 +175,9 @@ const LIMITS: [string, () => Buffer, number, string, string, string][] = [
   ['11 fields', () => body(...Array.from({ length: 11 }, (_, i) => part(`f${i}`, 'x')), end), 422, 'too-many-fields', 'Too many fields', 'the form has too many fields; send user, token and options only'],
   ['a field name of 101 characters', () => body(part('n'.repeat(101), 'x'), end), 422, 'field-name-too-long', 'Field name too long', 'a form field name is too long'],
   ['a field value over 1 KiB', () => body(part('user', 'v'.repeat(1025)), end), 422, 'field-value-too-long', 'Field value too long', 'a form field value is too long'],
+  ['a field sent twice', () => body(part('user', 'u-1'), part('user', 'u-2'), end), 422, 'repeated-field', 'Repeated field', 'the form field `user` is sent more than once; send it once'],
+  ['a part with no name', () => body(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n`, end), 400, 'malformed-multipart', 'Malformed multipart body', 'the multipart body could not be read: a part has no field name'],
+  ['a file part with no name', () => body(`--${BOUNDARY}\r\nContent-Disposition: form-data; filename="a.wav"\r\n\r\nx\r\n`, end), 400, 'malformed-multipart', 'Malformed multipart body', 'the multipart body could not be read: a part has no field name'],
 ];
 
 test('when a form passes one of the limits, then its own problem comes back and nothing stays in the spool', async (context) => {
@@ -189,7 +192,7 @@ test('when a form passes one of the limits, then its own problem comes back and 
 });
 
 test('when a chunked body runs past the upload limit and its overhead outside any file, then 413 at once', async (context) => {
-  // Bytes before the first boundary are a preamble, which the parser skips: no limit of multer's sees them, the
+  // Bytes before the first boundary are a preamble, which the parser skips: no limit of busboy's sees them, the
   // byte count does. The rest of the body never comes.
   const answer = await answerBeforeTheBody(context.url, 'chunked', Buffer.alloc(MAX_UPLOAD_BYTES + OVERHEAD + 1, 'x'));
   assert.is(answer.status, 413);

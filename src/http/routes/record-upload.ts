@@ -110,7 +110,7 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
         return parsed;
       };
       let fieldsAtFile: UploadFields | undefined;
-      file = await receive(
+      const form = await receive(
         ctx,
         async (fieldsSoFar) => {
           if (fieldsSoFar.user !== undefined) fieldsAtFile = await authenticate(fieldsSoFar);
@@ -125,7 +125,8 @@ export function recordUploadRoutes(router: Router, deps: RecordUploadDeps): void
         },
         (upload, originalName) => convert(authenticatedUser!, fieldsAtFile!, upload, originalName),
       );
-      const fields = await authenticate(ctx.request.body as Record<string, string>);
+      file = form.file;
+      const fields = await authenticate(form.fields);
       if (!file || !conversion) throw validationFailed([{ field: 'file', message: 'attach the WAV file in the form field `file`' }]);
       if (conversion.options !== optionsKey(fields)) {
         // Options sent after the file: the conversion begun without them starts again, from the whole file.
