@@ -107,6 +107,7 @@ export const TESTS_BY_SOURCE = {
     // The upload path: the route and the multipart spool, through the service with real uploads (a few seconds each).
     'routes/record-upload.ts': ['http/mutants-record-upload', 'records', 'upload-options', 'upload-names', 'parser-refusals', 'aborted-uploads', 'streaming-upload', 'errors'],
     'wav-upload.ts': ['http/mutants-wav-upload', 'records', 'parser-refusals', 'aborted-uploads', 'upload-options', 'streaming-upload', 'spool-limits', 'errors'],
+    'spool-file.ts': ['http/mutants-wav-upload', 'aborted-uploads', 'streaming-upload', 'spool-limits'],
     'routes/library.ts': ['library', 'openapi'],
     'routes/metrics.ts': ['http/mutants-metrics', 'observability'],
     // The page's policy, the document, the page and its assets on a Koa app in this process (under a second); then the

@@ -92,9 +92,11 @@ function fileRefusal(name: string | undefined, filename: string | undefined): Ht
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export function receiveWavUpload(limits: WavUploadLimits) {
-  /** The caller has already run refuseUploadFromHeaders, with its other checks of the request head. */
-  return async function receive(ctx: Context, beforeFile: BeforeFile, onFile: OnFile): Promise<ReceivedForm> {
+/** Reads one request's form; the caller has already run refuseUploadFromHeaders, with its other checks of the head. */
+export type ReceiveWavUpload = (ctx: Context, beforeFile: BeforeFile, onFile: OnFile) => Promise<ReceivedForm>;
+
+export function receiveWavUpload(limits: WavUploadLimits): ReceiveWavUpload {
+  return async function receive(ctx, beforeFile, onFile) {
     const { req } = ctx;
     // The client may have gone while the request head was being checked (a Bearer token looked up): its request will
     // emit nothing more.
