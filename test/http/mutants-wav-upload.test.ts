@@ -142,6 +142,29 @@ test('when a form holds fields then a file, then the fields reach the file check
   await rm(spooled.path);
 });
 
+test('when a file name carries the escapes browsers use for a quote and line breaks, then the name has them back, and only those', async (context) => {
+  const answer = await send(context.url, body(part('user', 'u-1'), filePart(Buffer.alloc(10), 'file', 'a%22b%0ac%0D 50%.wav'), end));
+  assert.is(answer.status, 200, JSON.stringify(answer.body));
+  assert.is((answer.body.spooled as { originalName: string }).originalName, 'a"b\nc\r 50%.wav');
+  await rm((answer.body.spooled as { path: string }).path);
+});
+
+test('when a form sits exactly at its limits, then it is read: a file of the largest size, ten fields beside it, a name of 100 characters', async (context) => {
+  const fields = Array.from({ length: 9 }, (_, i) => part(`f${i}`, 'x'));
+  const answer = await send(context.url, body(part('n'.repeat(100), 'x'), ...fields, filePart(Buffer.alloc(MAX_UPLOAD_BYTES, 1)), end), { chunked: true });
+  assert.is(answer.status, 200, JSON.stringify(answer.body));
+  assert.is((answer.body.spooled as { size: number }).size, MAX_UPLOAD_BYTES);
+  assert.is(Object.keys(answer.body.fields as object).length, 10);
+  await rm((answer.body.spooled as { path: string }).path);
+});
+
+test('when a file input is left empty, in whatever field, then it is no file and no refusal', async (context) => {
+  const emptyInput = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="other"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n`;
+  const answer = await send(context.url, body(part('user', 'u-1'), emptyInput, end));
+  assert.is(answer.status, 200, JSON.stringify(answer.body));
+  assert.equal(answer.body, { spooled: null, fields: { user: 'u-1' } });
+});
+
 test('when a form holds no file, then nothing is spooled and the fields are read', async (context) => {
   const answer = await send(context.url, body(part('user', 'u-1'), end));
   assert.is(answer.status, 200);
@@ -175,6 +198,7 @@ const LIMITS: [string, () => Buffer, number, string, string, string][] = [
   ['11 fields', () => body(...Array.from({ length: 11 }, (_, i) => part(`f${i}`, 'x')), end), 422, 'too-many-fields', 'Too many fields', 'the form has too many fields; send user, token and options only'],
   ['a field name of 101 characters', () => body(part('n'.repeat(101), 'x'), end), 422, 'field-name-too-long', 'Field name too long', 'a form field name is too long'],
   ['a field value over 1 KiB', () => body(part('user', 'v'.repeat(1025)), end), 422, 'field-value-too-long', 'Field value too long', 'a form field value is too long'],
+  ['a file field name of 101 characters', () => body(filePart(Buffer.alloc(10), 'f'.repeat(101)), end), 422, 'field-name-too-long', 'Field name too long', 'a form field name is too long'],
   ['a field sent twice', () => body(part('user', 'u-1'), part('user', 'u-2'), end), 422, 'repeated-field', 'Repeated field', 'the form field `user` is sent more than once; send it once'],
   ['a part with no name', () => body(`--${BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n`, end), 400, 'malformed-multipart', 'Malformed multipart body', 'the multipart body could not be read: a part has no field name'],
   ['a file part with no name', () => body(`--${BOUNDARY}\r\nContent-Disposition: form-data; filename="a.wav"\r\n\r\nx\r\n`, end), 400, 'malformed-multipart', 'Malformed multipart body', 'the multipart body could not be read: a part has no field name'],
