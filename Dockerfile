@@ -51,4 +51,4 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 # The service drains in-flight requests on SIGTERM and exits 0. Node runs as PID 1 (exec form, no npm or shell in
 # between) so the signal reaches it; it starts no child processes, so there are no zombies to reap and no init needed.
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=2", "--wasm-inlining", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]

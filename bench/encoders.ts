@@ -8,17 +8,17 @@ import type { Benchmark } from './bench-options.js';
 import { describeInput, writeBenchInputs, type BenchInput } from './bench-inputs.js';
 import { timeConvertWavFile, timeEncoderAlone, type TimedEncoding } from './encoder-runs.js';
 import { watchMachineLoad } from './machine-load.js';
-import { startFlaggedEncoder } from './flagged-encoder.js';
+import { startInliningEncoder } from './inlining-encoder.js';
 import { encodeWithNativeLame, findNativeLame, nativeLameVersion } from './native-lame.js';
 import { machineDescription, median } from './report.js';
 import { medianText, spread } from './statistics.js';
 
-type Contender = 'native' | 'wasm' | 'wasm-start-flags' | 'lamejs' | 'convert-wasm';
+type Contender = 'native' | 'wasm' | 'wasm-inlining' | 'lamejs' | 'convert-wasm';
 
 const CONTENDER_LABELS: Record<Contender, string> = {
   native: '`lame -b 128` (native)',
   wasm: 'WASM LAME, encoder alone',
-  'wasm-start-flags': "WASM LAME, encoder alone, `npm start`'s node flags",
+  'wasm-inlining': 'WASM LAME, encoder alone, wasm inlining on (as the service runs it)',
   lamejs: 'lamejs, encoder alone',
   'convert-wasm': '`convertWavFile` with WASM LAME',
 };
@@ -29,13 +29,13 @@ const runsFor = (input: BenchInput, tiny: boolean) => (tiny ? 1 : input.spec.sec
 export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
   const load = watchMachineLoad();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-encoders-'));
-  const flagged = await startFlaggedEncoder();
+  const inlining = await startInliningEncoder();
   try {
     const inputs = await writeBenchInputs(dir, ['music-60s', 'music-20min', 'voice-60s'], tiny);
     const wasm = await compileLameWasm();
     const lame = findNativeLame();
     if (!lame) console.log('lame is not installed (bench/setup.sh installs it): the native column is left out');
-    const ours: Contender[] = ['wasm', 'wasm-start-flags', 'lamejs', 'convert-wasm'];
+    const ours: Contender[] = ['wasm', 'wasm-inlining', 'lamejs', 'convert-wasm'];
     const contenders: Contender[] = lame ? ['native', ...ours] : ours;
     const mp3Path = path.join(dir, 'native.mp3');
     const measure = (contender: Contender, wav: string): Promise<TimedEncoding> =>
@@ -43,8 +43,8 @@ export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
         ? encodeWithNativeLame(lame!, wav, mp3Path).then((r) => ({ ...r, mp3Bytes: 0 }))
         : contender === 'convert-wasm'
           ? timeConvertWavFile(wav, 'wasm', wasm)
-          : contender === 'wasm-start-flags'
-            ? flagged.timeEncoderAlone(wav)
+          : contender === 'wasm-inlining'
+            ? inlining.timeEncoderAlone(wav)
             : timeEncoderAlone(wav, contender, wasm);
 
     // One untimed pass each on the shortest input: JIT compilation and page cache, not what is measured.
@@ -67,7 +67,7 @@ export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
 
     const rows: string[] = [];
     const overheads: string[] = [];
-    const flagGains: string[] = [];
+    const inliningGains: string[] = [];
     for (const input of inputs) {
       const realtime = (contender: Contender, clock: 'cpuSeconds' | 'wallSeconds') =>
         (results.get(key(input, contender)) ?? []).map((t) => input.spec.seconds / t[clock]);
@@ -82,7 +82,7 @@ export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
       const alone = median(realtime('wasm', 'cpuSeconds'));
       const whole = median(realtime('convert-wasm', 'cpuSeconds'));
       overheads.push(`${describeInput(input.spec)}: ${((alone / whole - 1) * 100).toFixed(0)}%`);
-      flagGains.push(`${describeInput(input.spec)}: ${((median(realtime('wasm-start-flags', 'cpuSeconds')) / alone - 1) * 100).toFixed(1)}%`);
+      inliningGains.push(`${describeInput(input.spec)}: ${((median(realtime('wasm-inlining', 'cpuSeconds')) / alone - 1) * 100).toFixed(1)}%`);
     }
     return `## Encoders: speed per core
 
@@ -92,8 +92,8 @@ Inputs (bench/wav-input.ts): ${inputs.map((i) => `${describeInput(i.spec)} (${(i
 untimed pass; ${tiny ? 'one run (a smoke run)' : 'runs: 5 per 60 s input, 3 for the 20-minute one'}; median and range (min–max).
 "× realtime" is seconds of audio per second of CPU time of the process (the figure per core, steady when the machine
 is shared); the wall-clock figure is beside it. "Encoder alone": the WAV is read and decoded by the service's code
-(pcm-decoder.ts), but only the encoder's calls are timed. The benchmark's process runs with V8's defaults; the row with
-\`npm start\`'s node flags (${flagged.flags.join(' ')}) runs in a second process started with them, as the service is.
+(pcm-decoder.ts), but only the encoder's calls are timed. The benchmark's process runs with V8's defaults; the row with wasm
+inlining runs in a second process that turns it on as the service does at start-up (src/audio/wasm-inlining.ts${inlining.enabled ? '' : '; this V8 inlines anyway, so the two rows differ only by chance'}).
 \`convertWavFile\` is the whole conversion a worker runs
 (header, decoding, encoding, ID3 and Info tags, SHA-256, frame walk), with a sink that only counts bytes. Native:
 \`lame -b 128 --silent in.wav out.mp3\` (${lame ? nativeLameVersion(lame) : 'not installed here'}), CPU time from the shell's \`times\`.
@@ -104,10 +104,10 @@ Command: \`npm run bench -- encoders\` (bench/setup.sh installs lame if it is mi
 ${rows.join('\n')}
 
 What decoding, tagging and hashing add to the WASM encoder's CPU time: ${overheads.join('; ')}.
-What \`npm start\`'s node flags gain the WASM encoder per core: ${flagGains.join('; ')}.
+What wasm inlining gains the WASM encoder per core: ${inliningGains.join('; ')}.
 `;
   } finally {
-    flagged.close();
+    inlining.close();
     await rm(dir, { recursive: true, force: true });
   }
 };

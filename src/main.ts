@@ -1,6 +1,7 @@
 // Composition root: config → database → migrations → worker pool → HTTP server, and the one shutdown routine.
 import type { AddressInfo } from 'node:net';
 import { ConversionPool } from './audio/conversion-pool.js';
+import { enableWasmInlining } from './audio/wasm-inlining.js';
 import { ConfigError, httpServerLimits, loadConfig, loadDotEnv } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
@@ -15,6 +16,8 @@ import { ServiceMetrics } from './observability/metrics.js';
 import { prepareUploadSpool } from './upload-spool.js';
 
 async function main(): Promise<void> {
+  // Before the conversion pool compiles the encoder.
+  enableWasmInlining();
   loadDotEnv();
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);

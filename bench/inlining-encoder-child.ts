@@ -1,8 +1,10 @@
-// The other end of flagged-encoder.ts: a process started with `npm start`'s node flags that times WASM LAME alone on
-// each file it is sent, exactly as the benchmark's own process does.
+// The other end of inlining-encoder.ts: a process that turns wasm inlining on as the service does at start-up, then
+// times WASM LAME alone on each file it is sent, exactly as the benchmark's own process does.
+import { enableWasmInlining } from '../src/audio/wasm-inlining.js';
 import { compileLameWasm } from '../src/audio/wasm-lame-encoder.js';
 import { timeEncoderAlone } from './encoder-runs.js';
 
+const enabled = enableWasmInlining();
 const wasm = await compileLameWasm();
 process.on('message', (wavPath: string) => {
   timeEncoderAlone(wavPath, 'wasm', wasm).then(
@@ -10,4 +12,4 @@ process.on('message', (wavPath: string) => {
     (error: unknown) => process.send!({ error: String(error) }),
   );
 });
-process.send!({ ready: true });
+process.send!({ ready: true, enabled });
