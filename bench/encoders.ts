@@ -8,7 +8,7 @@ import type { Benchmark } from './bench-options.js';
 import { describeInput, writeBenchInputs, type BenchInput } from './bench-inputs.js';
 import { timeConvertWavFile, timeEncoderAlone, type TimedEncoding } from './encoder-runs.js';
 import { watchMachineLoad } from './machine-load.js';
-import { startInliningEncoder } from './inlining-encoder.js';
+import { startInliningEncoder, type InliningEncoder } from './inlining-encoder.js';
 import { encodeWithNativeLame, findNativeLame, nativeLameVersion } from './native-lame.js';
 import { machineDescription, median } from './report.js';
 import { medianText, spread } from './statistics.js';
@@ -29,8 +29,9 @@ const runsFor = (input: BenchInput, tiny: boolean) => (tiny ? 1 : input.spec.sec
 export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
   const load = watchMachineLoad();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wav2mp3-bench-encoders-'));
-  const inlining = await startInliningEncoder();
+  let inlining: InliningEncoder | undefined;
   try {
+    const withInlining = (inlining = await startInliningEncoder());
     const inputs = await writeBenchInputs(dir, ['music-60s', 'music-20min', 'voice-60s'], tiny);
     const wasm = await compileLameWasm();
     const lame = findNativeLame();
@@ -44,7 +45,7 @@ export const encodersBenchmark: Benchmark = async (_databaseUrl, { tiny }) => {
         : contender === 'convert-wasm'
           ? timeConvertWavFile(wav, 'wasm', wasm)
           : contender === 'wasm-inlining'
-            ? inlining.timeEncoderAlone(wav)
+            ? withInlining.timeEncoderAlone(wav)
             : timeEncoderAlone(wav, contender, wasm);
 
     // One untimed pass each on the shortest input: JIT compilation and page cache, not what is measured.
@@ -93,7 +94,7 @@ untimed pass; ${tiny ? 'one run (a smoke run)' : 'runs: 5 per 60 s input, 3 for 
 "× realtime" is seconds of audio per second of CPU time of the process (the figure per core, steady when the machine
 is shared); the wall-clock figure is beside it. "Encoder alone": the WAV is read and decoded by the service's code
 (pcm-decoder.ts), but only the encoder's calls are timed. The benchmark's process runs with V8's defaults; the row with wasm
-inlining runs in a second process that turns it on as the service does at start-up (src/audio/wasm-inlining.ts${inlining.enabled ? '' : '; this V8 inlines anyway, so the two rows differ only by chance'}).
+inlining runs in a second process that turns it on as the service does at start-up (src/audio/wasm-inlining.ts${withInlining.enabled ? '' : '; this V8 inlines anyway, so the two rows differ only by chance'}).
 \`convertWavFile\` is the whole conversion a worker runs
 (header, decoding, encoding, ID3 and Info tags, SHA-256, frame walk), with a sink that only counts bytes. Native:
 \`lame -b 128 --silent in.wav out.mp3\` (${lame ? nativeLameVersion(lame) : 'not installed here'}), CPU time from the shell's \`times\`.
@@ -107,7 +108,7 @@ What decoding, tagging and hashing add to the WASM encoder's CPU time: ${overhea
 What wasm inlining gains the WASM encoder per core: ${inliningGains.join('; ')}.
 `;
   } finally {
-    inlining.close();
+    inlining?.close();
     await rm(dir, { recursive: true, force: true });
   }
 };
