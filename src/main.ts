@@ -17,7 +17,7 @@ import { prepareUploadSpool } from './upload-spool.js';
 
 async function main(): Promise<void> {
   // Before the conversion pool compiles the encoder.
-  enableWasmInlining();
+  const wasmInlining = enableWasmInlining() ? 'turned on at start-up' : "V8's default";
   loadDotEnv();
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   log.info(
-    { port, host: config.HOST, database: database.embedded ? 'embedded' : 'external', encoder: config.ENCODER, threads: config.WORKER_THREADS },
+    { port, host: config.HOST, database: database.embedded ? 'embedded' : 'external', encoder: config.ENCODER, threads: config.WORKER_THREADS, wasmInlining },
     `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
   );
 }

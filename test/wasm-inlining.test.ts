@@ -70,6 +70,18 @@ inlining('when the service has started, then its V8 took the flag (V8 only warns
   assert.not.match(context.service.output(), /unrecognized flag|bad option/i, context.service.output());
 });
 
+inlining('when the service has started, then its "listening" line says whether it turned wasm inlining on', (context) => {
+  const listening = context.service
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"msg":"listening on'))
+    .map((line) => JSON.parse(line) as { wasmInlining?: string });
+  assert.is(listening.length, 1, context.service.output());
+  // The service runs on this process's node, so on this process's V8.
+  const expected = wasmInliningIsExperimental(process.versions.v8) ? 'turned on at start-up' : "V8's default";
+  assert.is(listening[0]!.wasmInlining, expected);
+});
+
 inlining('when V8 is older than 12.7, where wasm inlining shipped, then it is experimental and the service turns it on', () => {
   assert.ok(wasmInliningIsExperimental('11.3.244.8-node.33'), "Node 20's V8");
   assert.ok(wasmInliningIsExperimental('12.4.254.21-node.57'), "Node 22's V8");
