@@ -1,5 +1,5 @@
 // The service turns V8's wasm inlining on at start-up where V8 still has it as an experimental feature (Node 20 and
-// 22: src/audio/wasm-inlining.ts), which makes WASM LAME 3–5 % faster per core. A compiler option must not change a
+// 22: src/audio/wasm-inlining.ts), which makes WASM LAME 1–5 % faster per core. A compiler option must not change a
 // single output byte: the service as a real process converts recordings of each kind of encode (CBR, VBR, mono,
 // resampled) into the same MP3 as this test process, which runs V8's defaults.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 // V8 inlines calls from one WebAssembly function into another only from V8 12.7 on (Node 23 and later): "staged in
 // v11.3, shipped in v12.7" in V8's wasm-feature-flags.h. Before that (Node 20's V8 11.3, Node 22's 12.4) it is an
 // experimental feature, off unless asked for. wasm-media-encoders builds LAME at -Oz, which leaves many small
-// functions as calls inside LAME's loops, and with inlining WASM LAME encodes 3–5 % faster per core, writing the
+// functions as calls inside LAME's loops, and with inlining WASM LAME encodes 1–5 % faster per core, writing the
 // same bytes (docs/SPLIT-ENCODE.md, session 13; test/wasm-inlining.test.ts).
 import v8 from 'node:v8';
 
